@@ -1,0 +1,50 @@
+import { parseArgs } from "node:util";
+import { UserName } from "@chat/protocol";
+
+export const defaultUrl = "http://localhost:3000";
+
+export const usage = `Usage: chat <name> [--url <server>]
+
+Joins the chat as <name>. Each line you type is sent to the room; each message that
+arrives is printed as "<text> from <user>". Reads a pipe as well as a terminal: on end of
+input it exits once every line has been acknowledged (0), or reports the ones that were
+not (1).
+
+Options:
+  --url <server>   the server to connect to (default: $CHAT_URL or ${defaultUrl})
+  -h, --help       show this help`;
+
+export type CliArgs = { help: true } | { help: false; name: UserName; url: string };
+
+/** A command line that cannot be used; the message says why. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function parseCliArgs(argv: readonly string[], env: Record<string, string | undefined>): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: { url: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.values.help === true) return { help: true };
+  const [name, ...extra] = parsed.positionals;
+  if (name === undefined) throw new UsageError("a name is required");
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const checked = UserName.safeParse(name);
+  if (!checked.success) {
+    throw new UsageError(`invalid name ${JSON.stringify(name)}: ${checked.error.issues[0]?.message ?? "invalid"}`);
+  }
+  const url = parsed.values.url ?? env.CHAT_URL ?? defaultUrl;
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`invalid --url ${JSON.stringify(url)}: expected a URL such as ${defaultUrl}`);
+  }
+  return { help: false, name: checked.data, url };
+}

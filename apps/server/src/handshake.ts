@@ -1,0 +1,26 @@
+import { HandshakeAuth, type ConnectRefusal } from "@chat/protocol";
+import type { ChatSocket } from "./chat-socket.ts";
+
+/** An error whose `data` Socket.IO hands to the client's `connect_error`. */
+class RefusedConnection extends Error {
+  readonly data: ConnectRefusal;
+  constructor(data: ConnectRefusal) {
+    super(data.message);
+    this.data = data;
+  }
+}
+
+/**
+ * The user's identity comes from here and nowhere else: the handshake's `auth.name`,
+ * validated with the protocol's schema.
+ */
+export const authenticate = (socket: ChatSocket, next: (error?: Error) => void): void => {
+  const parsed = HandshakeAuth.safeParse(socket.handshake.auth);
+  if (!parsed.success) {
+    const reason = parsed.error.issues.map((issue) => issue.message).join("; ");
+    next(new RefusedConnection({ code: "unauthorized", message: `invalid handshake: ${reason}` }));
+    return;
+  }
+  socket.data.name = parsed.data.name;
+  next();
+};

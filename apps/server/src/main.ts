@@ -1,0 +1,40 @@
+import cluster from "node:cluster";
+import { ConfigError, defaultRedisUrl, parseConfig, usage } from "./config.ts";
+import { startPrimary } from "./primary.ts";
+import { probeRedis } from "./redis-probe.ts";
+import { startStandalone } from "./standalone.ts";
+import { startWorker } from "./worker.ts";
+
+/** How long start-up waits for Redis to answer before deciding it is not there. */
+const probeTimeoutMs = 2000;
+
+async function main(): Promise<void> {
+  const parsed = parseConfig(process.env, process.argv.slice(2));
+  if (parsed.help) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const { config } = parsed;
+
+  if (cluster.isWorker) {
+    // The primary resolved REDIS_URL before forking; workers inherit it.
+    await startWorker({ ...config, REDIS_URL: config.REDIS_URL ?? defaultRedisUrl });
+    return;
+  }
+
+  const redisUrl = config.REDIS_URL ?? defaultRedisUrl;
+  const probe = await probeRedis(redisUrl, probeTimeoutMs);
+  if (probe.ok) {
+    await startPrimary({ ...config, REDIS_URL: redisUrl });
+  } else if (config.REDIS_URL === undefined) {
+    await startStandalone(config, `no Redis answered at ${defaultRedisUrl}: ${probe.reason}`);
+  } else {
+    throw new Error(`cannot reach Redis at ${config.REDIS_URL} (REDIS_URL): ${probe.reason}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`chat-server: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,91 @@
+import cluster, { type Worker } from "node:cluster";
+import { createServer } from "node:http";
+import { setupMaster } from "@socket.io/sticky";
+import type { Config } from "./config.ts";
+import { createLog } from "./log.ts";
+import { readyMessage, shutdownMessage } from "./shutdown.ts";
+
+/** More deaths than this within `crashWindowMs` means a crash loop: respawn slowly. */
+const crashLimit = 5;
+const crashWindowMs = 10_000;
+const crashLoopDelayMs = 1_000;
+
+/**
+ * The cluster primary: owns the port, hands each connection to a worker (the same worker
+ * for every request of a session), keeps `WORKERS` workers alive, and stops them all on
+ * SIGINT or SIGTERM within `SHUTDOWN_TIMEOUT_MS`. It answers no request itself.
+ */
+export async function startPrimary(config: Config & { REDIS_URL: string }): Promise<void> {
+  const log = createLog("primary");
+  // Buffers cross the IPC channel intact only with the advanced serialization.
+  cluster.setupPrimary({ serialization: "advanced" });
+  const workerEnv = { REDIS_URL: config.REDIS_URL };
+
+  const httpServer = createServer();
+  setupMaster(httpServer, { loadBalancingMethod: "least-connection" });
+
+  let stopping = false;
+  const recentDeaths: number[] = [];
+  const fork = (): Worker => cluster.fork(workerEnv);
+
+  cluster.on("exit", (worker, code, signal) => {
+    if (stopping) return;
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length > 0 && (recentDeaths[0] ?? now) < now - crashWindowMs) recentDeaths.shift();
+    const delay = recentDeaths.length > crashLimit ? crashLoopDelayMs : 0;
+    log.error(`worker ${worker.id} exited (${signal ?? `code ${code}`}), starting a replacement`);
+    setTimeout(fork, delay);
+  });
+
+  // Listen only once every worker can take connections: one handed to a worker that has
+  // not set up its handlers yet would be lost.
+  await Promise.all(
+    Array.from({ length: config.WORKERS }, () => {
+      const worker = fork();
+      return new Promise<void>((resolve) => {
+        const onMessage = (message: unknown) => {
+          if (message !== readyMessage) return;
+          worker.off("message", onMessage);
+          resolve();
+        };
+        worker.on("message", onMessage);
+      });
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const address = httpServer.address();
+  const port = typeof address === "object" && address !== null ? address.port : config.PORT;
+  log.info(
+    `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${config.REDIS_URL} (prefix ${config.REDIS_PREFIX})`,
+  );
+
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
+    httpServer.close();
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (worker?.isConnected()) worker.send(shutdownMessage);
+    }
+    const deadline = setTimeout(() => {
+      log.error(`workers still running after ${config.SHUTDOWN_TIMEOUT_MS} ms, killing them`);
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGKILL");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    const exitWhenAllGone = () => {
+      if (Object.keys(cluster.workers ?? {}).length > 0) return;
+      clearTimeout(deadline);
+      log.info("stopped");
+      process.exit(0);
+    };
+    cluster.on("exit", exitWhenAllGone);
+    exitWhenAllGone();
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}

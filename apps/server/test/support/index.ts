@@ -1,0 +1,19 @@
+export {
+  spawnServer,
+  startServer,
+  uniquePrefix,
+  serverMain,
+  sourceFlags,
+  type ServerProcess,
+  type RunningServer,
+  type SpawnOptions,
+} from "./server-process.ts";
+export {
+  connectClient,
+  waitFor,
+  collect,
+  sleep,
+  clientsOnDifferentWorkers,
+  type TestClient,
+} from "./chat-clients.ts";
+export { freePort, startOwnRedis, type OwnRedis } from "./redis-server.ts";

@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { ackOf, type Ack } from "./ack.ts";
+import { ChatMessage, MessageSend, MessageSent } from "./messages.ts";
+import type { UserName } from "./names.ts";
+
+/**
+ * Every request a client can make: the schema of its arguments (a tuple, the ack callback
+ * not included) and the schema of the data its success ack carries. Names are `domain:verb`.
+ */
+export const clientEvents = {
+  "message:send": { args: z.tuple([MessageSend]), result: MessageSent },
+} as const satisfies Record<string, { args: z.ZodTuple; result: z.ZodType }>;
+
+/** Every event a server pushes: the schema of its arguments. */
+export const serverEvents = {
+  "message:new": z.tuple([ChatMessage]),
+} as const satisfies Record<string, z.ZodTuple>;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ServerEventName = keyof typeof serverEvents;
+export type ClientEventArgs<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]["args"]>;
+export type ClientEventResult<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]["result"]>;
+export type ServerEventArgs<E extends ServerEventName> = z.infer<(typeof serverEvents)[E]>;
+
+export const isClientEventName = (name: unknown): name is ClientEventName =>
+  typeof name === "string" && Object.hasOwn(clientEvents, name);
+
+/** The schema of the acknowledgement of a client event, for clients that check what they get back. */
+export const ackSchemaOf = <E extends ClientEventName>(event: E) => ackOf(clientEvents[event].result);
+
+/** Socket.IO's event maps, derived from the schemas above: a schema change is a type change on both sides. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (
+    ...args: [...ClientEventArgs<E>, (ack: Ack<ClientEventResult<E>>) => void]
+  ) => void;
+};
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (...args: ServerEventArgs<E>) => void;
+};
+
+/** Servers talk to each other only through the adapter's own messages. */
+export type InterServerEvents = Record<never, never>;
+
+/** What a server keeps on each connection once the handshake is accepted. */
+export interface SocketData {
+  name: UserName;
+}

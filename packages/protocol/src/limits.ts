@@ -1,0 +1,19 @@
+/**
+ * Every size and shape limit of the wire contract. Servers and clients read them from
+ * here so that a change is made once and seen by both sides.
+ */
+export const limits = {
+  /** Longest user or room name, in characters. */
+  nameMaxLength: 32,
+  /** Longest chat line, in characters: long enough for a paragraph, short enough to fan out cheaply. */
+  textMaxLength: 2000,
+} as const;
+
+/**
+ * User and room names: a letter or digit first, then letters, digits, `_`, `-` or `.`.
+ * The same rule for both keeps names safe to print, to log and to embed in Redis keys.
+ */
+export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** The room every connection joins on arrival, so a plain conversation needs no command. */
+export const defaultRoom = "lobby";
