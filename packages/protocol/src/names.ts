@@ -4,7 +4,7 @@ import { limits, namePattern } from "./limits.ts";
 const nameSchema = (what: string) =>
   z
     .string({ error: `${what} must be a string` })
-    .min(1, { error: `${what} must not be empty` })
+    .min(1, { error: `${what} must not be empty`, abort: true })
     .max(limits.nameMaxLength, { error: `${what} must be at most ${limits.nameMaxLength} characters` })
     .regex(namePattern, {
       error: `${what} may hold only letters, digits, "_", "-" and ".", and must start with a letter or digit`,
