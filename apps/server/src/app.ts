@@ -1,49 +1,84 @@
 import type { Server as HttpServer } from "node:http";
-import { defaultRoom, fail, isClientEventName } from "@chat/protocol";
+import { defaultRoom, fail, isClientEventName, type ClientEventName } from "@chat/protocol";
 import { Server, type ServerOptions } from "socket.io";
+import type { ChatDeps } from "./chat-deps.ts";
 import type { ChatServer, ChatSocket } from "./chat-socket.ts";
 import { defineHandler, splitAck } from "./handlers/define-handler.ts";
-import { messageSend } from "./handlers/message-send.ts";
+import { createActions } from "./handlers/index.ts";
+import { leaveRoom } from "./handlers/room-leave.ts";
 import { authenticate } from "./handshake.ts";
-import type { Log } from "./log.ts";
-import { roomOf, userRoomOf } from "./rooms.ts";
-import type { MessageLog } from "./stores/message-log.ts";
-
-export interface ChatDependencies {
-  messages: MessageLog;
-  log: Log;
-  /** The adapter that joins this process to the others (Redis); unset, the in-memory one. */
-  adapter?: ServerOptions["adapter"];
-}
+import { keepPresence } from "./presence-keeper.ts";
+import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
+import { onlineScope } from "./stores/presence-store.ts";
 
 export interface ChatApp {
   io: ChatServer;
   close(): Promise<void>;
 }
 
-/** The Socket.IO server with every chat event wired; start-up and shutdown in one place. */
-export function createChatApp(httpServer: HttpServer, { messages, log, adapter }: ChatDependencies): ChatApp {
+export interface ChatAppOptions {
+  /** The adapter that joins this process to the others (Redis); unset, the in-memory one. */
+  adapter?: ServerOptions["adapter"];
+}
+
+/**
+ * The Socket.IO server with every chat event wired; start-up and shutdown in one place.
+ * `deps` may be a function of the server, for stores that deliver through it.
+ */
+export function createChatApp(
+  httpServer: HttpServer,
+  makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
+  { adapter }: ChatAppOptions = {},
+): ChatApp {
   const io: ChatServer = new Server(httpServer, adapter === undefined ? {} : { adapter });
-  const handlers = {
-    "message:send": defineHandler("message:send", messageSend(messages), log),
-  };
+  const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;
+  const { log, presence } = deps;
+  const actions = createActions(deps);
+  const events = Object.keys(actions) as ClientEventName[];
+  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log)] as const);
+  const stopPresence = keepPresence(io, presence, log);
+
+  /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
+  const bestEffort = (what: string, work: Promise<unknown>) =>
+    work.catch((error: unknown) => log.error(`could not ${what}`, error));
 
   io.use(authenticate);
   io.on("connection", (socket: ChatSocket) => {
+    const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
-    void socket.join([roomOf(defaultRoom), userRoomOf(socket.data.name)]);
-    socket.on("message:send", handlers["message:send"](socket));
+    void socket.join([roomOf(defaultRoom), userRoomOf(user)]);
+    void bestEffort("record presence", (async () => {
+      await presence.enter({ scope: onlineScope, user, socketId: socket.id });
+      if (await presence.enter({ scope: roomOf(defaultRoom), user, socketId: socket.id })) {
+        socket.to(roomOf(defaultRoom)).emit("presence:joined", { room: defaultRoom, user });
+      }
+    })());
+
+    for (const [event, handler] of handlers) {
+      (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(event, handler(socket));
+    }
     socket.onAny((event: unknown, ...raw: unknown[]) => {
       if (isClientEventName(event)) return;
       const { ack } = splitAck(raw);
       log.error(`refused unknown event ${JSON.stringify(String(event)).slice(0, 80)} from id: ${socket.id}`);
       ack?.(fail("unknown_event", `unknown event ${String(event).slice(0, 64)}`));
     });
+    socket.on("disconnecting", () => {
+      // The rooms are still known here; by "disconnect" they are gone.
+      const rooms = chatRoomsOf(socket.rooms);
+      void bestEffort("record departure", (async () => {
+        for (const room of rooms) await leaveRoom(deps, socket, room);
+        await presence.leave({ scope: onlineScope, user, socketId: socket.id });
+      })());
+    });
     socket.on("disconnect", () => log.info(`disconnected, id: ${socket.id}`));
   });
 
   return {
     io,
-    close: () => new Promise<void>((resolve) => void io.close(() => resolve())),
+    close: async () => {
+      stopPresence();
+      await new Promise<void>((resolve) => void io.close(() => resolve()));
+    },
   };
 }

@@ -3,7 +3,8 @@ import { createChatApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLog } from "./log.ts";
 import { onShutdownRequest } from "./shutdown.ts";
-import { MemoryMessageLog } from "./stores/memory-message-log.ts";
+import { MemoryMessageStore } from "./stores/memory-message-store.ts";
+import { MemoryPresenceStore } from "./stores/memory-presence-store.ts";
 
 /**
  * One process, the in-memory adapter, nothing shared: what runs when no Redis is there.
@@ -12,7 +13,14 @@ import { MemoryMessageLog } from "./stores/memory-message-log.ts";
 export async function startStandalone(config: Config, reason: string): Promise<void> {
   const log = createLog("worker: 1");
   const httpServer = createServer();
-  const app = createChatApp(httpServer, { log, messages: new MemoryMessageLog() });
+  const app = createChatApp(httpServer, (io) => ({
+    log,
+    presence: new MemoryPresenceStore(),
+    messages: new MemoryMessageStore({
+      room: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("message:new", message),
+      direct: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("dm:new", message),
+    }),
+  }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.PORT, config.HOST, () => resolve());

@@ -6,7 +6,8 @@ import { createChatApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { createLog } from "./log.ts";
 import { connectRedis } from "./redis-clients.ts";
-import { RedisMessageLog } from "./stores/redis-message-log.ts";
+import { RedisMessageStore } from "./stores/redis-message-store.ts";
+import { RedisPresenceStore } from "./stores/redis-presence-store.ts";
 import { onShutdownRequest, readyMessage } from "./shutdown.ts";
 
 /**
@@ -17,11 +18,18 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
   const log = createLog(`worker: ${cluster.worker?.id ?? 0}`);
   const redis = await connectRedis(config.REDIS_URL, log);
   const httpServer = createServer();
-  const app = createChatApp(httpServer, {
-    log,
-    messages: new RedisMessageLog(redis.pub, config.REDIS_PREFIX),
-    adapter: createAdapter(redis.pub, redis.sub, { key: config.REDIS_PREFIX }),
-  });
+  const app = createChatApp(
+    httpServer,
+    {
+      log,
+      messages: new RedisMessageStore(redis.pub, config.REDIS_PREFIX),
+      presence: new RedisPresenceStore(redis.pub, config.REDIS_PREFIX),
+    },
+    { adapter: createAdapter(redis.pub, redis.sub, { key: config.REDIS_PREFIX }) },
+  );
+  // While the subscription was down this worker may have missed messages: its clients
+  // catch up from the stores, as after a reconnect.
+  redis.onSubscriptionRestored(() => app.io.local.emit("sync:required", { reason: "subscription restored" }));
   setupWorker(app.io);
   process.send?.(readyMessage);
 

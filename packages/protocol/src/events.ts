@@ -1,6 +1,20 @@
 import { z } from "zod";
 import { ackOf, type Ack } from "./ack.ts";
-import { ChatMessage, MessageSend, MessageSent } from "./messages.ts";
+import { ChatMessage, DirectMessage, DirectSend, MessageSend, MessageSent } from "./messages.ts";
+import {
+  Empty,
+  HistoryFetch,
+  InboxFetch,
+  InboxPage,
+  PresenceChange,
+  PresenceList,
+  RoomJoin,
+  RoomList,
+  RoomPage,
+  RoomRef,
+  SyncRequired,
+  TypingNotice,
+} from "./rooms.ts";
 import type { UserName } from "./names.ts";
 
 /**
@@ -9,11 +23,24 @@ import type { UserName } from "./names.ts";
  */
 export const clientEvents = {
   "message:send": { args: z.tuple([MessageSend]), result: MessageSent },
+  "room:join": { args: z.tuple([RoomJoin]), result: RoomPage },
+  "room:leave": { args: z.tuple([RoomRef]), result: RoomRef },
+  "room:list": { args: z.tuple([]), result: RoomList },
+  "presence:who": { args: z.tuple([RoomRef]), result: PresenceList },
+  "typing:start": { args: z.tuple([RoomRef]), result: Empty },
+  "history:fetch": { args: z.tuple([HistoryFetch]), result: RoomPage },
+  "dm:send": { args: z.tuple([DirectSend]), result: MessageSent },
+  "dm:fetch": { args: z.tuple([InboxFetch]), result: InboxPage },
 } as const satisfies Record<string, { args: z.ZodTuple; result: z.ZodType }>;
 
 /** Every event a server pushes: the schema of its arguments. */
 export const serverEvents = {
   "message:new": z.tuple([ChatMessage]),
+  "dm:new": z.tuple([DirectMessage]),
+  "presence:joined": z.tuple([PresenceChange]),
+  "presence:left": z.tuple([PresenceChange]),
+  "typing:started": z.tuple([TypingNotice]),
+  "sync:required": z.tuple([SyncRequired]),
 } as const satisfies Record<string, z.ZodTuple>;
 
 export type ClientEventName = keyof typeof clientEvents;

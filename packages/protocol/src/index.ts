@@ -3,7 +3,31 @@ export { UserName, RoomName } from "./names.ts";
 export { ErrorCode, ErrorBody, ValidationIssue } from "./errors.ts";
 export { AckFailure, ackOf, ok, fail, issuesOf, type Ack } from "./ack.ts";
 export { HandshakeAuth, ConnectRefusal } from "./handshake.ts";
-export { MessageText, MessageId, MessageSend, MessageSent, ChatMessage } from "./messages.ts";
+export {
+  MessageText,
+  MessageId,
+  ClientId,
+  MessageSend,
+  MessageSent,
+  ChatMessage,
+  DirectSend,
+  DirectMessage,
+} from "./messages.ts";
+export {
+  RoomJoin,
+  RoomPage,
+  RoomRef,
+  RoomList,
+  PresenceList,
+  PresenceChange,
+  HistoryFetch,
+  InboxFetch,
+  InboxPage,
+  TypingNotice,
+  SyncRequired,
+  Empty,
+} from "./rooms.ts";
+export { compareMessageIds } from "./message-ids.ts";
 export {
   clientEvents,
   serverEvents,

@@ -7,6 +7,20 @@ export const limits = {
   nameMaxLength: 32,
   /** Longest chat line, in characters: long enough for a paragraph, short enough to fan out cheaply. */
   textMaxLength: 2000,
+  /** Most messages one history or inbox page returns; a client pages for more. */
+  pageMaxLength: 100,
+  /** Messages a page returns when the client does not say. */
+  pageDefaultLength: 20,
+  /** Recent messages shown to a user who joins a room afresh. */
+  joinRecentLength: 10,
+  /** Most missed messages one resuming join returns; the rest follow with `more`. */
+  resumeMaxLength: 500,
+  /** Most rooms one connection may be in, the lobby included. */
+  roomsPerConnectionMax: 50,
+  /** Shortest interval between two typing notices of one connection in one room, in milliseconds. */
+  typingIntervalMs: 2000,
+  /** Longest client-chosen message id, in characters. */
+  clientIdMaxLength: 64,
 } as const;
 
 /**

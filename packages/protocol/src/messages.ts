@@ -13,8 +13,19 @@ export const MessageText = z
 export const MessageId = z.string().regex(/^\d+-\d+$/, { error: "a message id looks like 1700000000000-0" });
 export type MessageId = z.infer<typeof MessageId>;
 
+/**
+ * An id the client chooses for each message it sends and keeps when it sends it again: the
+ * server stores a message at most once per user and client id, so a retry cannot duplicate it.
+ */
+export const ClientId = z
+  .string({ error: "clientId must be a string" })
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'clientId may hold only letters, digits, "_" and "-"' })
+  .min(8, { error: "clientId must be at least 8 characters" })
+  .max(limits.clientIdMaxLength, { error: `clientId must be at most ${limits.clientIdMaxLength} characters` });
+export type ClientId = z.infer<typeof ClientId>;
+
 /** `message:send`: a line for a room the sender is in. No sender field: that comes from the handshake. */
-export const MessageSend = z.strictObject({ room: RoomName, text: MessageText });
+export const MessageSend = z.strictObject({ room: RoomName, text: MessageText, clientId: ClientId.optional() });
 export type MessageSend = z.infer<typeof MessageSend>;
 
 /** What the sender learns once its message is stored and published. */
@@ -28,5 +39,25 @@ export const ChatMessage = z.strictObject({
   from: UserName,
   text: MessageText,
   sentAt: z.number().int().nonnegative(),
+  /** The sender's own id for the message, so that its sessions recognise their own lines. */
+  clientId: ClientId.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** `dm:send`: a line for every session of one user (and the sender's other sessions). */
+export const DirectSend = z.strictObject({ to: UserName, text: MessageText, clientId: ClientId.optional() });
+export type DirectSend = z.infer<typeof DirectSend>;
+
+/**
+ * `dm:new`: a direct message. Each user has an inbox holding the messages they sent and
+ * received; `id` orders the receiving session's inbox.
+ */
+export const DirectMessage = z.strictObject({
+  id: MessageId,
+  from: UserName,
+  to: UserName,
+  text: MessageText,
+  sentAt: z.number().int().nonnegative(),
+  clientId: ClientId.optional(),
+});
+export type DirectMessage = z.infer<typeof DirectMessage>;

@@ -9,7 +9,7 @@ import {
 } from "@chat/protocol";
 import type { ChatSocket } from "../chat-socket.ts";
 import type { Log } from "../log.ts";
-import { StoreUnavailableError } from "../stores/message-log.ts";
+import { StoreUnavailableError } from "../stores/message-store.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
 

@@ -1,17 +1,13 @@
-import { fail, ok, type MessageSend } from "@chat/protocol";
-import type { ChatSocket } from "../chat-socket.ts";
+import { fail, ok } from "@chat/protocol";
+import type { ChatDeps } from "../chat-deps.ts";
 import { roomOf } from "../rooms.ts";
-import type { MessageLog } from "../stores/message-log.ts";
+import type { Act } from "./define-handler.ts";
 
-/** `message:send`: store the line, then relay it to the room's other members. */
+/** `message:send`: store the line and deliver it to the room's other members, in one step. */
 export const messageSend =
-  (messages: MessageLog) =>
-  async (socket: ChatSocket, { room, text }: MessageSend) => {
-    if (!socket.rooms.has(roomOf(room))) {
-      return fail("forbidden", `you are not in room ${room}`);
-    }
-    const from = socket.data.name;
-    const { id, sentAt } = await messages.append({ room, from, text });
-    socket.to(roomOf(room)).emit("message:new", { id, room, from, text, sentAt });
-    return ok({ id, sentAt });
+  ({ messages }: ChatDeps): Act<"message:send"> =>
+  async (socket, { room, text, clientId }) => {
+    if (!socket.rooms.has(roomOf(room))) return fail("forbidden", `you are not in room ${room}`);
+    const posted = await messages.postToRoom({ room, from: socket.data.name, text, clientId, senderSocket: socket.id });
+    return ok(posted);
   };

@@ -1,0 +1,12 @@
+import { fail, ok } from "@chat/protocol";
+import type { ChatDeps } from "../chat-deps.ts";
+import { onlineScope } from "../stores/presence-store.ts";
+import type { Act } from "./define-handler.ts";
+
+/** `dm:send`: to every session of an online user, and to the sender's other sessions. */
+export const dmSend =
+  ({ messages, presence }: ChatDeps): Act<"dm:send"> =>
+  async (socket, { to, text, clientId }) => {
+    if (!(await presence.isPresent(onlineScope, to))) return fail("not_found", `user ${to} is not online`);
+    return ok(await messages.postDirect({ from: socket.data.name, to, text, clientId, senderSocket: socket.id }));
+  };

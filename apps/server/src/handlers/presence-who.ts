@@ -1,0 +1,10 @@
+import { ok } from "@chat/protocol";
+import type { ChatDeps } from "../chat-deps.ts";
+import { roomOf } from "../rooms.ts";
+import type { Act } from "./define-handler.ts";
+
+/** `presence:who`: who is online in a room, across the cluster. */
+export const presenceWho =
+  ({ presence }: ChatDeps): Act<"presence:who"> =>
+  async (_socket, { room }) =>
+    ok({ room, users: await presence.list(roomOf(room)) });

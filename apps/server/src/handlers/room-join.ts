@@ -1,0 +1,32 @@
+import { fail, limits, ok } from "@chat/protocol";
+import type { ChatDeps } from "../chat-deps.ts";
+import { chatRoomsOf, roomOf } from "../rooms.ts";
+import type { Act } from "./define-handler.ts";
+
+/**
+ * `room:join`: join (or rejoin, when resuming) and answer with what the client should show:
+ * the recent messages, or every message after the one it saw last.
+ */
+export const roomJoin =
+  ({ messages, presence }: ChatDeps): Act<"room:join"> =>
+  async (socket, { room, after }) => {
+    const socketRoom = roomOf(room);
+    const already = socket.rooms.has(socketRoom);
+    if (!already && chatRoomsOf(socket.rooms).length >= limits.roomsPerConnectionMax) {
+      return fail("rate_limited", `a connection may be in at most ${limits.roomsPerConnectionMax} rooms`);
+    }
+    // Join before reading: whatever is stored after the read is then delivered live, so
+    // nothing falls between the two (the client drops what it gets twice).
+    await socket.join(socketRoom);
+    const page =
+      after === undefined
+        ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
+        : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
+    if (!already) {
+      const user = socket.data.name;
+      if (await presence.enter({ scope: socketRoom, user, socketId: socket.id })) {
+        socket.to(socketRoom).emit("presence:joined", { room, user });
+      }
+    }
+    return ok({ room, messages: page.messages, more: after === undefined ? false : page.more });
+  };

@@ -1,0 +1,100 @@
+import { compareMessageIds, type ChatMessage, type DirectMessage, type MessageId, type RoomName, type UserName } from "@chat/protocol";
+import { roomOf, userRoomOf } from "../rooms.ts";
+import {
+  logLength,
+  type DirectPost,
+  type MessageStore,
+  type Page,
+  type Posted,
+  type Range,
+  type RoomPost,
+} from "./message-store.ts";
+
+/** Hands a stored message to the connections in a Socket.IO room. */
+export interface LocalDelivery {
+  room(socketRoom: string, exceptSocket: string, message: ChatMessage): void;
+  direct(socketRoom: string, exceptSocket: string, message: DirectMessage): void;
+}
+
+/**
+ * The single-process store: the same behaviour as Redis streams (ordered `<ms>-<seq>` ids,
+ * capped logs, at-most-once per clientId), kept in memory and delivered locally.
+ */
+export class MemoryMessageStore implements MessageStore {
+  readonly #deliver: LocalDelivery;
+  readonly #rooms = new Map<RoomName, ChatMessage[]>();
+  readonly #inboxes = new Map<UserName, DirectMessage[]>();
+  readonly #posted = new Map<string, Posted>();
+  #lastMs = 0;
+  #seq = 0;
+
+  constructor(deliver: LocalDelivery) {
+    this.#deliver = deliver;
+  }
+
+  #newPost(): Posted {
+    const now = Date.now();
+    if (now > this.#lastMs) {
+      this.#lastMs = now;
+      this.#seq = 0;
+    } else {
+      this.#seq += 1;
+    }
+    return { id: `${this.#lastMs}-${this.#seq}`, sentAt: this.#lastMs };
+  }
+
+  /** The post this (sender, clientId) pair made before, or a new one; `fresh` when new. */
+  #postFor(kind: string, from: UserName, clientId: string | undefined): { posted: Posted; fresh: boolean } {
+    const key = clientId === undefined ? undefined : `${kind} ${from} ${clientId}`;
+    const seen = key === undefined ? undefined : this.#posted.get(key);
+    if (seen !== undefined) return { posted: seen, fresh: false };
+    const posted = this.#newPost();
+    if (key !== undefined) this.#posted.set(key, posted);
+    return { posted, fresh: true };
+  }
+
+  #append<M>(logs: Map<string, M[]>, key: string, message: M): void {
+    const log = logs.get(key) ?? [];
+    log.push(message);
+    if (log.length > logLength) log.shift();
+    logs.set(key, log);
+  }
+
+  async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
+    const { posted, fresh } = this.#postFor("room", from, clientId);
+    const message: ChatMessage = { ...posted, room, from, text, ...(clientId ? { clientId } : {}) };
+    if (fresh) this.#append(this.#rooms, room, message);
+    this.#deliver.room(roomOf(room), senderSocket, message);
+    return posted;
+  }
+
+  async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
+    const { posted, fresh } = this.#postFor("dm", from, clientId);
+    const message: DirectMessage = { ...posted, from, to, text, ...(clientId ? { clientId } : {}) };
+    if (fresh) {
+      this.#append(this.#inboxes, to, message);
+      if (to !== from) this.#append(this.#inboxes, from, message);
+    }
+    if (to !== from) this.#deliver.direct(userRoomOf(to), "", message);
+    this.#deliver.direct(userRoomOf(from), senderSocket, message);
+    return posted;
+  }
+
+  async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
+    return this.#read(this.#rooms.get(room) ?? [], range);
+  }
+
+  async readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {
+    return this.#read(this.#inboxes.get(user) ?? [], range);
+  }
+
+  #read<M extends { id: MessageId }>(log: M[], range: Range): Page<M> {
+    if ("after" in range) {
+      const newer = log.filter((message) => compareMessageIds(message.id, range.after) > 0);
+      return { messages: newer.slice(0, range.limit), more: newer.length > range.limit };
+    }
+    const { before } = range;
+    const older = before === undefined ? log : log.filter((message) => compareMessageIds(message.id, before) < 0);
+    return { messages: older.slice(-range.limit), more: older.length > range.limit };
+  }
+}

@@ -1,0 +1,64 @@
+import type { ChatMessage, ClientId, DirectMessage, MessageId, RoomName, UserName } from "@chat/protocol";
+
+export interface RoomPost {
+  room: RoomName;
+  from: UserName;
+  text: string;
+  clientId: ClientId | undefined;
+  /** The sending connection, which already shows its own line and must not get it back. */
+  senderSocket: string;
+}
+
+export interface DirectPost {
+  from: UserName;
+  to: UserName;
+  text: string;
+  clientId: ClientId | undefined;
+  senderSocket: string;
+}
+
+export interface Posted {
+  id: MessageId;
+  sentAt: number;
+}
+
+export interface Page<Message> {
+  /** Oldest first. */
+  messages: Message[];
+  /** The page stopped at its limit: there is more in the direction asked. */
+  more: boolean;
+}
+
+/** Which part of a log to read: after an id (catching up) or before one (paging back; none = the latest). */
+export type Range = { after: MessageId; limit: number } | { before: MessageId | undefined; limit: number };
+
+/**
+ * Where messages are kept and from where they are delivered. Posting stores the message
+ * and publishes it in one step, so a message that is stored is always delivered, and every
+ * member of a room receives the room's messages in id order. A post that repeats a
+ * (sender, clientId) pair stores nothing new and answers with the first post's id.
+ */
+export interface MessageStore {
+  postToRoom(post: RoomPost): Promise<Posted>;
+  /** Answers with the id in the sender's inbox. */
+  postDirect(post: DirectPost): Promise<Posted>;
+  readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>>;
+  readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>>;
+}
+
+/** The store cannot be reached: nothing was written, and the caller may try again. */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+  constructor(cause: unknown) {
+    super("the message store is unreachable", { cause });
+  }
+}
+
+/** The id's first part, milliseconds since the epoch, is when the message was stored. */
+export const sentAtOf = (id: MessageId): number => Number(id.slice(0, id.indexOf("-")));
+
+/** How many messages a room or an inbox keeps; older ones are dropped. */
+export const logLength = 1000;
+
+/** How long a (sender, clientId) pair is remembered, in seconds: far longer than any retry. */
+export const dedupeSeconds = 24 * 60 * 60;

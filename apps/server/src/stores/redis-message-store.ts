@@ -1,0 +1,143 @@
+import type { ChatMessage, DirectMessage, RoomName, UserName } from "@chat/protocol";
+import type { RedisClientType } from "redis";
+import { roomOf, userRoomOf } from "../rooms.ts";
+import {
+  StoreUnavailableError,
+  dedupeSeconds,
+  logLength,
+  sentAtOf,
+  type DirectPost,
+  type MessageStore,
+  type Page,
+  type Posted,
+  type Range,
+  type RoomPost,
+} from "./message-store.ts";
+import { postDirectScript, postToRoomScript } from "./post-scripts.ts";
+
+/** The uid the adapter sees on posted messages: no worker has it, so every worker delivers them. */
+const publisherUid = "chat-store";
+
+type Entry = { id: string; message: Record<string, string> };
+
+/**
+ * Rooms and inboxes as Redis streams (`<prefix>:room:<room>`, `<prefix>:inbox:<user>`),
+ * so a stream's ids are its messages' ids.
+ */
+export class RedisMessageStore implements MessageStore {
+  readonly #redis: RedisClientType;
+  readonly #prefix: string;
+  readonly #channelPrefix: string;
+
+  constructor(redis: RedisClientType, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    // The adapter's channel for the main namespace; a room's channel appends `<room>#`.
+    this.#channelPrefix = `${prefix}#/#`;
+  }
+
+  #roomKey = (room: RoomName) => `${this.#prefix}:room:${room}`;
+  #inboxKey = (user: UserName) => `${this.#prefix}:inbox:${user}`;
+  #dedupeKey = (user: UserName, clientId: string | undefined) => `${this.#prefix}:sent:${user}:${clientId ?? "-"}`;
+
+  async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
+    const [id] = (await this.#guard(() =>
+      postToRoomScript.run(
+        this.#redis,
+        [this.#roomKey(room), this.#dedupeKey(from, clientId)],
+        [
+          String(logLength),
+          from,
+          text,
+          clientId ?? "",
+          String(dedupeSeconds),
+          this.#channelPrefix,
+          publisherUid,
+          roomOf(room),
+          senderSocket,
+          room,
+        ],
+      ),
+    )) as [string, number];
+    return { id, sentAt: sentAtOf(id) };
+  }
+
+  async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
+    const [id] = (await this.#guard(() =>
+      postDirectScript.run(
+        this.#redis,
+        [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey(from, clientId && `dm-${clientId}`)],
+        [
+          String(logLength),
+          from,
+          to,
+          text,
+          clientId ?? "",
+          String(dedupeSeconds),
+          this.#channelPrefix,
+          publisherUid,
+          userRoomOf(to),
+          userRoomOf(from),
+          senderSocket,
+        ],
+      ),
+    )) as [string, number];
+    return { id, sentAt: sentAtOf(id) };
+  }
+
+  async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
+    const page = await this.#read(this.#roomKey(room), range);
+    return {
+      more: page.more,
+      messages: page.entries.map(({ id, message }) => ({
+        id,
+        room,
+        from: message.from ?? "",
+        text: message.text ?? "",
+        sentAt: sentAtOf(id),
+        ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
+      })),
+    };
+  }
+
+  async readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {
+    const page = await this.#read(this.#inboxKey(user), range);
+    return {
+      more: page.more,
+      messages: page.entries.map(({ id, message }) => ({
+        id,
+        from: message.from ?? "",
+        to: message.to ?? "",
+        text: message.text ?? "",
+        sentAt: sentAtOf(id),
+        ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
+      })),
+    };
+  }
+
+  /** One more entry than asked tells whether there is more. */
+  async #read(key: string, range: Range): Promise<{ entries: Entry[]; more: boolean }> {
+    const count = range.limit + 1;
+    if ("after" in range) {
+      const entries = (await this.#guard(() =>
+        this.#redis.xRange(key, `(${range.after}`, "+", { COUNT: count }),
+      )) as Entry[];
+      return { entries: entries.slice(0, range.limit), more: entries.length > range.limit };
+    }
+    const newestFirst = (await this.#guard(() =>
+      this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, "-", { COUNT: count }),
+    )) as Entry[];
+    return { entries: newestFirst.slice(0, range.limit).reverse(), more: newestFirst.length > range.limit };
+  }
+
+  /** Fails fast while Redis is away (nothing is queued to run later), as `unavailable`. */
+  async #guard<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.#redis.isReady) throw new StoreUnavailableError(new Error("not connected"));
+    try {
+      return await command();
+    } catch (error) {
+      if (!this.#redis.isReady) throw new StoreUnavailableError(error);
+      throw error;
+    }
+  }
+}
