@@ -1,16 +1,26 @@
 import {
   ChatMessage,
   ConnectRefusal,
+  DirectMessage,
+  PresenceChange,
+  TypingNotice,
   ackSchemaOf,
   defaultRoom,
   limits,
+  type Ack,
+  type ClientEventArgs,
+  type ClientEventName,
+  type ClientEventResult,
   type ClientToServerEvents,
+  type MessageId,
+  type RoomName,
   type ServerToClientEvents,
 } from "@chat/protocol";
 import { io, type Socket } from "socket.io-client";
-
-/** How long a send may wait for its acknowledgement before it is reported as failed. */
-const ackTimeoutMs = 10_000;
+import { commandHelp, type Command } from "./commands.ts";
+import { beforeEverything, Feed } from "./feeds.ts";
+import { newClientId } from "./client-ids.ts";
+import { RequestQueue, type Outcome, type QueueOptions } from "./request-queue.ts";
 
 export interface ChatClientEvents {
   /** Something for the user to read. */
@@ -19,24 +29,159 @@ export interface ChatClientEvents {
   refused(message: string): void;
 }
 
+export interface ChatClientOptions {
+  queue?: Partial<QueueOptions>;
+}
+
 export interface ChatClient {
-  send(text: string): void;
-  /** Resolves once every send has been answered: true when all were accepted. */
+  /** Carries out one line of input, after every line before it. */
+  run(command: Command): void;
+  /** Tells the current room that the user is typing (at most every few seconds). */
+  typing(): void;
+  /** Resolves once every request so far has settled: true when none failed. */
   settled(): Promise<boolean>;
   close(): void;
 }
 
-export function connectChat(url: string, name: string, events: ChatClientEvents): ChatClient {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, { auth: { name } });
-  let pending = 0;
-  let failures = 0;
-  let whenSettled: (() => void) | undefined;
-  const room = defaultRoom;
+type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  socket.on("connect", () => events.print(`connected, id: ${socket.id ?? "?"}`));
+/** How long a typing notice lasts on screen before the same user's next one is shown. */
+const typingShownMs = 5_000;
+
+export function connectChat(url: string, name: string, events: ChatClientEvents, options: ChatClientOptions = {}): ChatClient {
+  const socket: ChatSocket = io(url, { auth: { name } });
+  /** The user's requests, in order; held while the connection is down or catching up. */
+  const queue = new RequestQueue(options.queue);
+  /** Catching up after a (re)connection: runs before the user's queued requests. */
+  const control = new RequestQueue(options.queue);
+  const { print } = events;
+  let failures = 0;
+  let current: RoomName = defaultRoom;
+  /** Client ids of this session's own lines, which it never shows back to itself. */
+  const ownIds = new Set<string>();
+
+  const rooms = new Map<RoomName, Feed<ChatMessage>>();
+  const feedOf = (room: RoomName) => {
+    let feed = rooms.get(room);
+    if (feed === undefined) {
+      feed = new Feed<ChatMessage>((message) => {
+        if (message.clientId !== undefined && ownIds.has(message.clientId)) return;
+        const where = message.room === current ? "" : `[${message.room}] `;
+        print(`${where}${message.text} from ${message.from}`);
+      });
+      rooms.set(room, feed);
+    }
+    return feed;
+  };
+  feedOf(defaultRoom);
+  const inbox = new Feed<DirectMessage>((message) => {
+    if (message.clientId !== undefined && ownIds.has(message.clientId)) return;
+    print(message.from === name ? `(dm) ${message.text} to ${message.to}` : `(dm) ${message.text} from ${message.from}`);
+  });
+
+  /** One request through the queue; the ack is checked against the protocol's schema. */
+  const call = <E extends ClientEventName>(
+    event: E,
+    args: ClientEventArgs<E>,
+    retry: boolean,
+    via: RequestQueue = queue,
+  ): Promise<Outcome<ClientEventResult<E>>> => {
+    const schema = ackSchemaOf(event);
+    return via.request<ClientEventResult<E>>(
+      (timeoutMs) =>
+        new Promise((resolve, reject) => {
+          // The typed overloads cannot follow a generic event; the ack is checked below.
+          const timed = socket.timeout(timeoutMs) as unknown as {
+            emit(event: string, ...rest: unknown[]): void;
+          };
+          timed.emit(event, ...args, (error: Error | null, raw: unknown) => {
+            if (error) return reject(error);
+            const ack = schema.safeParse(raw);
+            resolve(
+              ack.success
+                ? (ack.data as Ack<ClientEventResult<E>>)
+                : { ok: false, error: { code: "internal", message: "the server's answer does not follow the protocol" } },
+            );
+          });
+        }),
+      { retry },
+    );
+  };
+
+  const report = (outcome: Outcome<unknown>, what: string): outcome is Extract<Outcome<unknown>, { ok: false }> => {
+    if (outcome.ok) return false;
+    failures += 1;
+    print(`error: ${outcome.error.code}: ${what}${outcome.error.message}`);
+    return true;
+  };
+
+  /** Fetches everything after `after`, page by page. */
+  const missedIn = async (
+    room: RoomName,
+    after: MessageId | undefined,
+    via: RequestQueue = queue,
+  ): Promise<ChatMessage[] | undefined> => {
+    const missed: ChatMessage[] = [];
+    for (let from = after; ; ) {
+      const outcome = await call("room:join", [from === undefined ? { room } : { room, after: from }], true, via);
+      if (report(outcome, `could not join ${room}: `)) return undefined;
+      if (!outcome.ok) return undefined;
+      missed.push(...outcome.data.messages);
+      const last = outcome.data.messages.at(-1);
+      if (!outcome.data.more || last === undefined) return missed;
+      from = last.id;
+    }
+  };
+
+  const catchUpRoom = async (room: RoomName) => {
+    const feed = feedOf(room);
+    feed.catchUp();
+    const missed = await missedIn(room, feed.lastId, control);
+    feed.caughtUp(missed ?? []);
+  };
+
+  const catchUpInbox = async () => {
+    inbox.catchUp();
+    const missed: DirectMessage[] = [];
+    if (inbox.lastId === undefined) {
+      // First connection: start from the newest message, without showing old ones.
+      const outcome = await call("dm:fetch", [{ limit: 1 }], true, control);
+      inbox.lastId = outcome.ok ? (outcome.data.messages.at(-1)?.id ?? beforeEverything) : undefined;
+    } else {
+      for (let after = inbox.lastId; ; ) {
+        const outcome = await call("dm:fetch", [{ after }], true, control);
+        if (!outcome.ok) break;
+        missed.push(...outcome.data.messages);
+        const last = outcome.data.messages.at(-1);
+        if (!outcome.data.more || last === undefined) break;
+        after = last.id;
+      }
+    }
+    inbox.caughtUp(missed);
+  };
+
+  /** After a (re)connection: rejoin every room and show what was missed, before anything else. */
+  const resync = async () => {
+    for (const feed of [...rooms.values(), inbox]) feed.catchUp();
+    control.resume();
+    await Promise.all([...[...rooms.keys()].map(catchUpRoom), catchUpInbox()]);
+    // The server puts every new connection in the lobby; honour an earlier /leave.
+    if (!rooms.has(defaultRoom)) await call("room:leave", [{ room: defaultRoom }], true, control);
+    if (socket.connected) queue.resume();
+  };
+
+  /** Say once, not at every retry, that the server cannot be reached. */
+  let unreachableReported = false;
+  socket.on("connect", () => {
+    unreachableReported = false;
+    print(`connected, id: ${socket.id ?? "?"}`);
+    void resync();
+  });
   socket.on("disconnect", (reason) => {
+    queue.pause();
+    control.pause();
     if (reason === "io client disconnect") return;
-    events.print(`disconnected (${reason}), reconnecting…`);
+    print(`disconnected (${reason}), reconnecting…`);
     // After a server-side disconnect Socket.IO does not retry by itself.
     if (reason === "io server disconnect") socket.connect();
   });
@@ -46,47 +191,127 @@ export function connectChat(url: string, name: string, events: ChatClientEvents)
       events.refused(`error: ${refusal.data.code}: ${refusal.data.message}`);
       return;
     }
-    events.print(`cannot reach ${url} (${error.message}), retrying…`);
+    if (!unreachableReported) print(`cannot reach ${url} (${error.message}), retrying…`);
+    unreachableReported = true;
   });
   socket.on("message:new", (raw) => {
     const message = ChatMessage.safeParse(raw);
-    if (message.success) events.print(`${message.data.text} from ${message.data.from}`);
+    if (message.success) rooms.get(message.data.room)?.accept(message.data);
   });
+  socket.on("dm:new", (raw) => {
+    const message = DirectMessage.safeParse(raw);
+    if (message.success) inbox.accept(message.data);
+  });
+  socket.on("presence:joined", (raw) => {
+    const change = PresenceChange.safeParse(raw);
+    if (change.success && rooms.has(change.data.room)) print(`* ${change.data.user} joined ${change.data.room}`);
+  });
+  socket.on("presence:left", (raw) => {
+    const change = PresenceChange.safeParse(raw);
+    if (change.success && rooms.has(change.data.room)) print(`* ${change.data.user} left ${change.data.room}`);
+  });
+  const typingShown = new Map<string, number>();
+  socket.on("typing:started", (raw) => {
+    const notice = TypingNotice.safeParse(raw);
+    if (!notice.success || !rooms.has(notice.data.room)) return;
+    const key = `${notice.data.room} ${notice.data.user}`;
+    if (Date.now() - (typingShown.get(key) ?? 0) < typingShownMs) return;
+    typingShown.set(key, Date.now());
+    print(`* ${notice.data.user} is typing in ${notice.data.room}…`);
+  });
+  socket.on("sync:required", () => void resync());
 
-  const settle = () => {
-    if (pending === 0) whenSettled?.();
+  const say = async (room: RoomName, text: string) => {
+    if (text.length > limits.textMaxLength) {
+      failures += 1;
+      print(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
+      return;
+    }
+    const clientId = newClientId();
+    ownIds.add(clientId);
+    report(await call("message:send", [{ room, text, clientId }], true), "");
   };
-  const ackSchema = ackSchemaOf("message:send");
 
-  return {
-    send(text) {
-      if (text.length > limits.textMaxLength) {
-        events.print(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
-        failures += 1;
+  const run = async (command: Command): Promise<void> => {
+    switch (command.kind) {
+      case "say":
+        return say(current, command.text);
+      case "join": {
+        const feed = feedOf(command.room);
+        feed.catchUp();
+        const missed = await missedIn(command.room, feed.lastId);
+        if (missed === undefined) {
+          rooms.delete(command.room);
+          return;
+        }
+        current = command.room;
+        print(`* joined ${command.room}; lines now go to ${command.room}`);
+        feed.caughtUp(missed);
         return;
       }
-      pending += 1;
-      socket.timeout(ackTimeoutMs).emit("message:send", { room, text }, (error, raw) => {
-        pending -= 1;
-        const ack = error ? undefined : ackSchema.safeParse(raw);
-        if (ack === undefined) {
-          failures += 1;
-          events.print(`error: timeout: no answer from the server within ${ackTimeoutMs / 1000} s; the line may not have been sent`);
-        } else if (!ack.success) {
-          failures += 1;
-          events.print("error: internal: the server answered with something this client does not understand");
-        } else if (!ack.data.ok) {
-          failures += 1;
-          events.print(`error: ${ack.data.error.code}: ${ack.data.error.message}`);
-        }
-        settle();
-      });
+      case "leave": {
+        if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${command.room}`);
+        rooms.delete(command.room);
+        if (current === command.room) current = rooms.keys().next().value ?? defaultRoom;
+        const outcome = await call("room:leave", [{ room: command.room }], true);
+        if (outcome.ok || outcome.error.code === "not_found") print(`* left ${command.room}; current room: ${current}`);
+        else report(outcome, "");
+        return;
+      }
+      case "rooms":
+        return void print(`* rooms: ${[...rooms.keys()].sort().join(", ")} (current: ${current})`);
+      case "switch":
+        if (!rooms.has(command.room)) return void print(`error: not_found: join ${command.room} first (/join ${command.room})`);
+        current = command.room;
+        return void print(`* lines now go to ${current}`);
+      case "who": {
+        const room = command.room ?? current;
+        const outcome = await call("presence:who", [{ room }], true);
+        if (!report(outcome, "") && outcome.ok) print(`* online in ${room}: ${outcome.data.users.join(", ") || "nobody"}`);
+        return;
+      }
+      case "history": {
+        const room = current;
+        const feed = feedOf(room);
+        const limit = command.count ?? limits.pageDefaultLength;
+        const outcome = await call("history:fetch", [{ room, before: feed.oldestId, limit }], true);
+        if (report(outcome, "") || !outcome.ok) return;
+        print(`* history of ${room}: ${outcome.data.messages.length} earlier message(s)${outcome.data.more ? "" : ", from the start"}`);
+        for (const message of outcome.data.messages) print(`${message.text} from ${message.from}`);
+        feed.shownOlder(outcome.data.messages[0]?.id);
+        return;
+      }
+      case "dm": {
+        const clientId = newClientId();
+        ownIds.add(clientId);
+        report(await call("dm:send", [{ to: command.to, text: command.text, clientId }], true), "");
+        return;
+      }
+      case "help":
+        return void print(commandHelp);
+      case "invalid":
+        return void print(`error: invalid_command: ${command.reason}`);
+    }
+  };
+
+  /** Commands run one after another, each once the one before has its answer. */
+  let chain = Promise.resolve();
+  let lastTyping = 0;
+  return {
+    run(command) {
+      chain = chain.then(() => run(command));
     },
-    settled: () =>
-      new Promise<boolean>((resolve) => {
-        whenSettled = () => resolve(failures === 0);
-        settle();
-      }),
+    typing() {
+      const now = Date.now();
+      if (now - lastTyping < limits.typingIntervalMs + 500 || !socket.connected) return;
+      lastTyping = now;
+      socket.volatile.emit("typing:start", { room: current }, () => undefined);
+    },
+    settled: async () => {
+      await chain;
+      await queue.idle();
+      return failures === 0;
+    },
     close: () => {
       socket.close();
     },

@@ -1,5 +1,6 @@
 import { connectChat } from "./chat-client.ts";
 import { parseCliArgs, usage, UsageError } from "./cli-args.ts";
+import { parseCommand } from "./commands.ts";
 import { createTerminal } from "./terminal.ts";
 
 function main(): void {
@@ -26,8 +27,9 @@ function main(): void {
     },
   });
   terminal.onLine((line) => {
-    if (line.trim() !== "") client.send(line);
+    if (line.trim() !== "") client.run(parseCommand(line));
   });
+  terminal.onKeypress(() => client.typing());
   terminal.onEnd(() => {
     void client.settled().then((allAccepted) => {
       client.close();

@@ -8,6 +8,8 @@ export interface Terminal {
   print(line: string): void;
   onLine(handler: (line: string) => void): void;
   onEnd(handler: () => void): void;
+  /** A key pressed at the prompt (terminals only). */
+  onKeypress(handler: () => void): void;
   close(): void;
 }
 
@@ -32,6 +34,11 @@ export function createTerminal(input: NodeJS.ReadStream, output: NodeJS.WriteStr
     },
     onEnd(handler) {
       rl.on("close", handler);
+    },
+    onKeypress(handler) {
+      if (interactive) input.on("keypress", (_text: string, key: { name?: string } | undefined) => {
+        if (key?.name !== "return") handler();
+      });
     },
     close() {
       rl.close();
