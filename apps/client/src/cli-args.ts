@@ -41,10 +41,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     throw new UsageError(`invalid name ${JSON.stringify(name)}: ${checked.error.issues[0]?.message ?? "invalid"}`);
   }
   const url = parsed.values.url ?? env.CHAT_URL ?? defaultUrl;
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`invalid --url ${JSON.stringify(url)}: expected a URL such as ${defaultUrl}`);
+  if (!URL.canParse(url) || !["http:", "https:", "ws:", "wss:"].includes(new URL(url).protocol)) {
+    throw new UsageError(`invalid --url ${JSON.stringify(url)}: expected an http(s) or ws(s) URL such as ${defaultUrl}`);
   }
   return { help: false, name: checked.data, url };
 }

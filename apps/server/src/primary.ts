@@ -38,21 +38,22 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
     setTimeout(fork, delay);
   });
 
-  // Listen only once every worker can take connections: one handed to a worker that has
-  // not set up its handlers yet would be lost.
-  await Promise.all(
-    Array.from({ length: config.WORKERS }, () => {
-      const worker = fork();
-      return new Promise<void>((resolve) => {
-        const onMessage = (message: unknown) => {
-          if (message !== readyMessage) return;
-          worker.off("message", onMessage);
-          resolve();
-        };
-        worker.on("message", onMessage);
-      });
-    }),
-  );
+  // Listen only once WORKERS workers can take connections (replacements of workers that
+  // died while starting count too): a connection handed over earlier would wait for them.
+  const ready = new Set<number>();
+  let onReady = () => {};
+  cluster.on("message", (worker, message: unknown) => {
+    if (message !== readyMessage) return;
+    ready.add(worker.id);
+    onReady();
+  });
+  cluster.on("exit", (worker) => ready.delete(worker.id));
+  for (let i = 0; i < config.WORKERS; i++) fork();
+  await new Promise<void>((resolve) => {
+    onReady = () => {
+      if (ready.size >= config.WORKERS) resolve();
+    };
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

@@ -1,22 +1,35 @@
 import { createClient } from "redis";
 
+export type ProbeResult = { ok: true } | { ok: false; reason: string };
+
 /**
- * Whether Redis answers PING at `url` within `timeoutMs`. One attempt, no retries: this
- * decides how the server starts, so it must not hang.
+ * Whether Redis answers PING at `url` within `timeoutMs`, connecting included. One attempt,
+ * no retries: this decides how the server starts, so it must not hang, even on something
+ * that accepts connections and never answers.
  */
-export async function probeRedis(url: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function probeRedis(url: string, timeoutMs: number): Promise<ProbeResult> {
   const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
-  let reason = "no answer";
+  let lastError = "no answer";
   client.on("error", (error: unknown) => {
-    reason = error instanceof Error ? error.message || error.name : String(error);
+    lastError = error instanceof Error ? error.message || error.name : String(error);
   });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
+  });
+  const attempt = (async (): Promise<ProbeResult> => {
+    try {
+      await client.connect();
+      await client.ping();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error && error.message ? error.message : lastError };
+    }
+  })();
   try {
-    await client.connect();
-    await client.ping();
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: error instanceof Error && error.message ? error.message : reason };
+    return await Promise.race([attempt, timeout]);
   } finally {
+    clearTimeout(timer);
     if (client.isOpen) await client.disconnect().catch(() => undefined);
   }
 }

@@ -63,8 +63,10 @@ export class MemoryMessageStore implements MessageStore {
   async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
     const { posted, fresh } = this.#postFor("room", from, clientId);
     const message: ChatMessage = { ...posted, room, from, text, ...(clientId ? { clientId } : {}) };
-    if (fresh) this.#append(this.#rooms, room, message);
-    this.#deliver.room(roomOf(room), senderSocket, message);
+    if (fresh) {
+      this.#append(this.#rooms, room, message);
+      this.#deliver.room(roomOf(room), senderSocket, message);
+    }
     return posted;
   }
 
@@ -73,10 +75,12 @@ export class MemoryMessageStore implements MessageStore {
     const message: DirectMessage = { ...posted, from, to, text, ...(clientId ? { clientId } : {}) };
     if (fresh) {
       this.#append(this.#inboxes, to, message);
-      if (to !== from) this.#append(this.#inboxes, from, message);
+      if (to !== from) {
+        this.#append(this.#inboxes, from, message);
+        this.#deliver.direct(userRoomOf(to), "", message);
+      }
+      this.#deliver.direct(userRoomOf(from), senderSocket, message);
     }
-    if (to !== from) this.#deliver.direct(userRoomOf(to), "", message);
-    this.#deliver.direct(userRoomOf(from), senderSocket, message);
     return posted;
   }
 

@@ -36,7 +36,8 @@ export type Range = { after: MessageId; limit: number } | { before: MessageId | 
  * Where messages are kept and from where they are delivered. Posting stores the message
  * and publishes it in one step, so a message that is stored is always delivered, and every
  * member of a room receives the room's messages in id order. A post that repeats a
- * (sender, clientId) pair stores nothing new and answers with the first post's id.
+ * (sender, clientId) pair stores and delivers nothing again, and answers with the first
+ * post's id.
  */
 export interface MessageStore {
   postToRoom(post: RoomPost): Promise<Posted>;

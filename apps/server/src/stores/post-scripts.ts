@@ -25,7 +25,7 @@ end
  * KEYS: room log, dedupe key.
  * ARGV: log length, from, text, clientId ('' for none), dedupe seconds, channel prefix,
  * publisher uid, Socket.IO room, sender socket id, chat room name.
- * Returns [id, 1 if stored now or 0 if the clientId had been stored before].
+ * Returns [id, 1 if stored (and published) now or 0 if the clientId had been stored before].
  */
 export const postToRoomScript = new LuaScript(`${publish}
 local client_id = ARGV[4]
@@ -41,9 +41,13 @@ if not id then
     id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', ARGV[2], 'text', ARGV[3])
   end
 end
-local message = { id = id, room = ARGV[10], from = ARGV[2], text = ARGV[3], sentAt = sent_at(id) }
-if client_id ~= '' then message.clientId = client_id end
-publish(ARGV[6], ARGV[7], ARGV[8], ARGV[9], 'message:new', message)
+-- A repeat was published when it was stored (in this same step): publishing it again
+-- would only show it twice.
+if fresh == 1 then
+  local message = { id = id, room = ARGV[10], from = ARGV[2], text = ARGV[3], sentAt = sent_at(id) }
+  if client_id ~= '' then message.clientId = client_id end
+  publish(ARGV[6], ARGV[7], ARGV[8], ARGV[9], 'message:new', message)
+end
 return { id, fresh }
 `);
 
@@ -81,9 +85,11 @@ local function message(id)
   if client_id ~= '' then m.clientId = client_id end
   return m
 end
-if KEYS[2] ~= KEYS[1] then
-  publish(ARGV[7], ARGV[8], ARGV[9], '', 'dm:new', message(to_id))
+if fresh == 1 then
+  if KEYS[2] ~= KEYS[1] then
+    publish(ARGV[7], ARGV[8], ARGV[9], '', 'dm:new', message(to_id))
+  end
+  publish(ARGV[7], ARGV[8], ARGV[10], ARGV[11], 'dm:new', message(from_id))
 end
-publish(ARGV[7], ARGV[8], ARGV[10], ARGV[11], 'dm:new', message(from_id))
 return { from_id, fresh }
 `);

@@ -1,0 +1,107 @@
+import { limits } from "@chat/protocol";
+import { freePort, startServer, type RunningServer } from "@chat/server/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { spawnCli, startChat, stopAllClis, textsFrom } from "./support/cli.ts";
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const usageLine = "Usage: chat <name> [--url <server>]";
+const servers: RunningServer[] = [];
+
+afterEach(async () => {
+  await stopAllClis();
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+describe("the command line", () => {
+  it.each(["--help", "-h", "A --help"])("chat %s prints the usage on stdout and exits 0", async (line) => {
+    const cli = spawnCli(line.split(" "));
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout[0]).toBe(usageLine);
+    expect(cli.stdout).toContain("  --url <server>   the server to connect to (default: $CHAT_URL or http://localhost:3000)");
+    expect(cli.stderr).toEqual([]);
+  });
+
+  it.each([
+    { args: [], message: "chat: a name is required" },
+    { args: ["a b"], message: /^chat: invalid name "a b": / },
+    { args: ["-A"], message: /^chat: Unknown option '-A'/ },
+    { args: ["x".repeat(limits.nameMaxLength + 1)], message: /^chat: invalid name "x+": .*at most 32/ },
+    { args: ["A", "B"], message: 'chat: unexpected argument "B"' },
+    { args: ["A", "--colour"], message: /^chat: Unknown option '--colour'/ },
+    { args: ["A", "--url"], message: /^chat: Option '--url <value>' argument missing/ },
+    { args: ["A", "--url", "nope"], message: 'chat: invalid --url "nope": expected an http(s) or ws(s) URL such as http://localhost:3000' },
+  ])("chat $args exits 2 with a message and the usage on stderr", async ({ args, message }) => {
+    const cli = spawnCli(args);
+    expect(await cli.exit()).toEqual({ code: 2, signal: null });
+    expect(cli.stdout).toEqual([]);
+    expect(cli.stderr[0]).toEqual(typeof message === "string" ? message : expect.stringMatching(message));
+    expect(cli.stderr).toContain(usageLine);
+  });
+
+  // `localhost:3000` parses as a URL (scheme "localhost:"), and so does `ftp://...`; but
+  // socket.io-client turns anything that does not start with http(s):// or ws(s):// into
+  // https://..., so such a --url never reaches the server and the CLI retries forever.
+  it.each([["localhost:3000"], ["ftp://127.0.0.1:3000"]])("chat A --url %s exits 2: not an http(s) or ws(s) URL", async (url) => {
+    const cli = spawnCli(["A", "--url", url]);
+    expect(await cli.exit(8000)).toEqual({ code: 2, signal: null });
+    expect(cli.stderr[0]).toMatch(/^chat: invalid --url /);
+  });
+});
+
+describe("the connection", () => {
+  it("keeps trying a server that is not running, says so, and connects once it runs", { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const cli = spawnCli(["A", "--url", url]);
+    await cli.waitForLine(new RegExp(`^cannot reach ${escaped(url)} \\(.+\\), retrying…$`));
+    expect(cli.child.exitCode).toBe(null);
+
+    servers.push(await startServer({ workers: 2, env: { PORT: String(port) } }));
+    await cli.waitForLine(/^connected, id: \S+$/, { timeoutMs: 20_000 });
+    expect(cli.stderr).toEqual([]);
+  });
+
+  it("takes the server from $CHAT_URL when there is no --url", async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const cli = spawnCli(["A"], { CHAT_URL: url });
+    await cli.waitForLine(new RegExp(`^cannot reach ${escaped(url)} \\(.+\\), retrying…$`));
+  });
+
+  it("reconnects to a server restarted on the same port, shows what it missed, then what is new", { timeout: 90_000 }, async () => {
+    const first = await startServer({ workers: 2 });
+    servers.push(first);
+    const { cli: b, id: firstId } = await startChat("B", first.url);
+
+    await first.stop("SIGTERM");
+    servers.splice(servers.indexOf(first), 1);
+    await b.waitForLine(/^disconnected \(.+\), reconnecting…$/);
+    const afterLoss = b.stdout.length;
+
+    // Freeze B while the same deployment comes back (same port, same Redis prefix) and A
+    // says something: B cannot reconnect before that line is stored, so it has missed it.
+    b.child.kill("SIGSTOP");
+    try {
+      const second = await startServer({ workers: 2, env: { PORT: String(first.port) }, prefix: first.prefix });
+      servers.push(second);
+      expect(second.port).toBe(first.port);
+      const early = spawnCli(["A", "--url", second.url]);
+      early.send("while you were away");
+      early.end();
+      expect(await early.exit()).toEqual({ code: 0, signal: null });
+    } finally {
+      b.child.kill("SIGCONT");
+    }
+
+    const again = await b.waitForLine(/^connected, id: \S+$/, { from: afterLoss, timeoutMs: 30_000 });
+    expect(again).not.toBe(`connected, id: ${firstId}`);
+    await b.waitForLine("while you were away from A", { from: afterLoss });
+    const late = spawnCli(["A", "--url", first.url]);
+    late.send("back again");
+    late.end();
+    expect(await late.exit()).toEqual({ code: 0, signal: null });
+    await b.waitForLine("back again from A", { from: afterLoss });
+    expect(textsFrom(b, "A")).toEqual(["while you were away", "back again"]);
+    expect(b.child.exitCode).toBe(null);
+    expect(b.stderr).toEqual([]);
+  });
+});

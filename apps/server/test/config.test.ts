@@ -1,0 +1,183 @@
+import { execFileSync } from "node:child_process";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../src/config.ts";
+import {
+  freePort,
+  spawnServer,
+  startOwnRedis,
+  startServer,
+  uniquePrefix,
+  type OwnRedis,
+  type RunningServer,
+  type ServerProcess,
+} from "./support/index.ts";
+import { childPids, waitUntil, within } from "./support/processes.ts";
+
+/** Runs the server to its end and returns what a user would see. */
+async function runToExit(env: Record<string, string | undefined>, args: string[] = []) {
+  const server = spawnServer({ env: { REDIS_URL: undefined, ...env }, args });
+  const exit = await within(server.exited, 20_000, `chat-server ${args.join(" ")} did not exit`).finally(() => {
+    void server.stop("SIGKILL");
+  });
+  // stdout and stderr are merged in `lines`; the process's own streams are read separately below.
+  return { exit, output: server.lines.join("\n"), server };
+}
+
+/** What the process wrote to stderr only, for the cases where it matters which stream. */
+function streams(server: ServerProcess): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    let stdout = "";
+    let stderr = "";
+    server.child.stdout?.on("data", (chunk: string) => (stdout += chunk));
+    server.child.stderr?.on("data", (chunk: string) => (stderr += chunk));
+    server.child.once("close", () => resolve({ stdout, stderr }));
+  });
+}
+
+describe("chat-server refuses a bad configuration before it starts", () => {
+  const cases: { title: string; env?: Record<string, string>; args?: string[]; names: RegExp }[] = [
+    { title: "WORKERS=abc", env: { WORKERS: "abc" }, names: /WORKERS \(--workers\): expected a whole number, got "abc"/ },
+    { title: "WORKERS=0", env: { WORKERS: "0" }, names: /WORKERS \(--workers\): expected a whole number from 1 to 256, got "0"/ },
+    { title: "WORKERS=1.5", env: { WORKERS: "1.5" }, names: /WORKERS \(--workers\): expected a whole number/ },
+    { title: "PORT=70000", env: { PORT: "70000" }, names: /PORT \(--port\): expected a whole number from 0 to 65535, got "70000"/ },
+    {
+      title: "REDIS_URL=http://x",
+      env: { REDIS_URL: "http://x" },
+      names: /REDIS_URL \(--redis-url\): expected a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/x"/,
+    },
+    {
+      title: "REDIS_PREFIX with a space",
+      env: { REDIS_PREFIX: "two words" },
+      names: /REDIS_PREFIX \(--redis-prefix\): .*got "two words"/,
+    },
+    {
+      title: "SHUTDOWN_TIMEOUT_MS=5",
+      env: { SHUTDOWN_TIMEOUT_MS: "5" },
+      names: /SHUTDOWN_TIMEOUT_MS \(--shutdown-timeout-ms\): expected a whole number from 100 to 600000, got "5"/,
+    },
+    { title: "--workers abc", args: ["--workers", "abc"], names: /WORKERS \(--workers\): expected a whole number, got "abc"/ },
+    { title: "--port=-1", args: ["--port=-1"], names: /PORT \(--port\): expected a whole number from 0 to 65535, got "-1"/ },
+  ];
+
+  it.each(cases)("$title: exit code 1 and a message on stderr naming the variable and its flag", async ({ env = {}, args = [], names }) => {
+    const server = spawnServer({ env: { REDIS_URL: undefined, PORT: "0", WORKERS: "1", ...env }, args });
+    const output = streams(server);
+    const exit = await within(server.exited, 20_000, "chat-server did not exit").finally(() => void server.stop("SIGKILL"));
+    const { stdout, stderr } = await output;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(stderr).toMatch(names);
+    expect(stderr).toMatch(/^chat-server: invalid configuration:/);
+    expect(stdout).not.toMatch(/listening/);
+  });
+
+  it("names every bad variable at once, not only the first", async () => {
+    const { exit, output } = await runToExit({ WORKERS: "0", PORT: "70000" });
+    expect(exit.code).toBe(1);
+    expect(output).toMatch(/WORKERS \(--workers\)/);
+    expect(output).toMatch(/PORT \(--port\)/);
+  });
+
+  it("an unknown flag: exit code 1, the flag named, and the usage", async () => {
+    const server = spawnServer({ env: { REDIS_URL: undefined, PORT: "0", WORKERS: "1" }, args: ["--wrokers=2"] });
+    const output = streams(server);
+    const exit = await within(server.exited, 20_000, "chat-server did not exit").finally(() => void server.stop("SIGKILL"));
+    const { stdout, stderr } = await output;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(stderr).toMatch(/'--wrokers'/);
+    expect(stderr).toMatch(/Usage: chat-server/);
+    expect(stdout).toBe("");
+  });
+
+  it("--help prints the usage with every flag and variable, exits 0 and starts nothing, even with a bad environment", async () => {
+    const server = spawnServer({ env: { WORKERS: "abc" }, args: ["--help"] });
+    const output = streams(server);
+    const exit = await within(server.exited, 20_000, "chat-server --help did not exit").finally(() => void server.stop("SIGKILL"));
+    const { stdout, stderr } = await output;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^Usage: chat-server/);
+    for (const [flag, variable] of [
+      ["--port", "PORT"],
+      ["--host", "HOST"],
+      ["--workers", "WORKERS"],
+      ["--redis-url", "REDIS_URL"],
+      ["--redis-prefix", "REDIS_PREFIX"],
+      ["--shutdown-timeout-ms", "SHUTDOWN_TIMEOUT_MS"],
+    ]) {
+      expect(stdout).toMatch(new RegExp(`${flag}\\s+${variable}\\b`));
+    }
+    expect(stdout).not.toMatch(/listening/);
+  });
+});
+
+describe("flags win over the environment", () => {
+  let redis: OwnRedis;
+  let server: RunningServer | undefined;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+  });
+  afterEach(async () => {
+    await server?.stop("SIGKILL");
+    server = undefined;
+  });
+  afterAll(async () => {
+    await redis?.dispose();
+  });
+
+  it("bad WORKERS and PORT in the environment are overridden by good flags", async () => {
+    server = await startServer({ env: { WORKERS: "abc", PORT: "70000" }, args: ["--workers=1", "--port", "0"] });
+    expect(server.lines.join("\n")).toMatch(/listening on port \d+ with 1 workers/);
+    expect(server.port).toBeGreaterThan(0);
+    expect(childPids(server.child.pid ?? -1)).toHaveLength(1);
+  });
+
+  it("--redis-url and --redis-prefix win over REDIS_URL and REDIS_PREFIX, in the workers too", async () => {
+    const deadUrl = `redis://127.0.0.1:${await freePort()}`;
+    const prefix = uniquePrefix();
+    server = await startServer({
+      workers: 2,
+      env: { REDIS_URL: deadUrl, REDIS_PREFIX: "from-env" },
+      args: [`--redis-url=${redis.url}`, `--redis-prefix=${prefix}`],
+    });
+    expect(server.lines.join("\n")).toContain(`with 2 workers, Redis adapter at ${redis.url} (prefix ${prefix})`);
+    // Both workers subscribed to the adapter's request channel on the Redis the flag named.
+    const channel = `${prefix}-request#/#`;
+    const subscribers = () =>
+      execFileSync("redis-cli", ["-p", String(redis.port), "pubsub", "numsub", channel], { encoding: "utf8" }).trim().split("\n");
+    await waitUntil("two subscribers on the flag's Redis", () => (subscribers()[1] === "2" ? true : undefined), 10_000);
+    expect(subscribers()).toEqual([channel, "2"]);
+  });
+});
+
+describe("parseConfig", () => {
+  it("reads the environment, with defaults for what is unset or empty", () => {
+    const parsed = parseConfig({ PORT: "8080", WORKERS: "3", HOST: "" }, []);
+    expect(parsed).toMatchObject({
+      help: false,
+      config: { PORT: 8080, WORKERS: 3, REDIS_PREFIX: "socket.io", SHUTDOWN_TIMEOUT_MS: 10_000 },
+    });
+    expect(parsed.help === false && parsed.config.HOST).toBeUndefined();
+    expect(parsed.help === false && parsed.config.REDIS_URL).toBeUndefined();
+  });
+
+  it("a flag wins over its variable, in both --flag value and --flag=value forms", () => {
+    const parsed = parseConfig(
+      { PORT: "1", WORKERS: "abc", REDIS_URL: "http://x" },
+      ["--port", "2", "--workers=4", "--redis-url", "rediss://cache:6380"],
+    );
+    expect(parsed).toMatchObject({ help: false, config: { PORT: 2, WORKERS: 4, REDIS_URL: "rediss://cache:6380" } });
+  });
+
+  it("throws a ConfigError naming each bad variable with its flag and the value given", () => {
+    expect(() => parseConfig({ WORKERS: "257", PORT: "x" }, [])).toThrowError(ConfigError);
+    expect(() => parseConfig({ WORKERS: "257", PORT: "x" }, [])).toThrowError(
+      /PORT \(--port\): expected a whole number, got "x"[\s\S]*WORKERS \(--workers\): expected a whole number from 1 to 256, got "257"/,
+    );
+  });
+
+  it("refuses positional arguments and unknown flags", () => {
+    expect(() => parseConfig({}, ["8080"])).toThrowError(ConfigError);
+    expect(() => parseConfig({}, ["--verbose"])).toThrowError(/--verbose/);
+  });
+});
