@@ -1,0 +1,58 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startServer, sleep, type RunningServer } from "@chat/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startChat, stopAllClis, type CliProcess } from "./support/cli.ts";
+
+const clientDir = fileURLToPath(new URL("../", import.meta.url));
+const session = `chat-tty-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync("tmux", args, { encoding: "utf8" });
+const screen = () => tmux("capture-pane", "-p", "-t", session);
+
+/** Polls the terminal until `pattern` shows, or fails with what it shows. */
+async function waitForScreen(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const shown = screen();
+    if (pattern.test(shown)) return shown;
+    if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it shows:\n${shown}`);
+    await sleep(100);
+  }
+}
+
+describe("the client in a terminal", () => {
+  let server: RunningServer | undefined;
+  let bob: CliProcess;
+
+  beforeAll(async () => {
+    server = await startServer({ workers: 2 });
+    const command = `${process.execPath} --conditions=@chat/source --import tsx src/main.ts Ann --url ${server.url}`;
+    tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", clientDir, command);
+    await waitForScreen(/connected, id: /);
+    bob = (await startChat("Bob", server.url)).cli;
+  });
+
+  afterAll(async () => {
+    try {
+      tmux("kill-session", "-t", session);
+    } catch {
+      // already gone
+    }
+    await stopAllClis();
+    await server?.stop();
+  });
+
+  it("sends what is typed, shows what arrives above the prompt, and announces typing", async () => {
+    tmux("send-keys", "-t", session, "Hel");
+    await bob.waitForLine("* Ann is typing in lobby…");
+    tmux("send-keys", "-t", session, "lo from the terminal", "Enter");
+    await bob.waitForLine("Hello from the terminal from Ann");
+    bob.send("Hi back");
+    const shown = await waitForScreen(/Hi back from Bob/);
+    const lines = shown.split("\n").filter((line) => line.trim() !== "");
+    // The incoming line sits above a fresh prompt, not inside what Ann was typing.
+    expect(lines.at(-1)).toBe(">");
+    expect(lines).toContain("Hi back from Bob");
+    expect(lines.filter((line) => line.includes("Hello from the terminal from Ann"))).toEqual([]);
+  });
+});
