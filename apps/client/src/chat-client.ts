@@ -187,8 +187,14 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   });
   socket.on("connect_error", (error: Error & { data?: unknown }) => {
     const refusal = ConnectRefusal.safeParse(error.data);
-    if (refusal.success) {
+    if (refusal.success && refusal.data.code === "unauthorized") {
       events.refused(`error: ${refusal.data.code}: ${refusal.data.message}`);
+      return;
+    }
+    if (refusal.success) {
+      // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
+      print(`error: ${refusal.data.code}: ${refusal.data.message}; retrying…`);
+      setTimeout(() => socket.connect(), 1000 + Math.random() * 1000);
       return;
     }
     if (!unreachableReported) print(`cannot reach ${url} (${error.message}), retrying…`);

@@ -6,7 +6,8 @@ import type { ChatServer, ChatSocket } from "./chat-socket.ts";
 import { defineHandler, splitAck } from "./handlers/define-handler.ts";
 import { createActions } from "./handlers/index.ts";
 import { leaveRoom } from "./handlers/room-leave.ts";
-import { authenticate } from "./handshake.ts";
+import { authenticate, RefusedConnection } from "./handshake.ts";
+import { InFlight } from "./in-flight.ts";
 import { keepPresence } from "./presence-keeper.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { onlineScope } from "./stores/presence-store.ts";
@@ -19,6 +20,8 @@ export interface ChatApp {
 export interface ChatAppOptions {
   /** The adapter that joins this process to the others (Redis); unset, the in-memory one. */
   adapter?: ServerOptions["adapter"];
+  /** How long closing waits for requests under way to be answered. */
+  drainTimeoutMs?: number;
 }
 
 /**
@@ -28,20 +31,25 @@ export interface ChatAppOptions {
 export function createChatApp(
   httpServer: HttpServer,
   makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
-  { adapter }: ChatAppOptions = {},
+  { adapter, drainTimeoutMs = 5_000 }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, adapter === undefined ? {} : { adapter });
   const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;
   const { log, presence } = deps;
   const actions = createActions(deps);
   const events = Object.keys(actions) as ClientEventName[];
-  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log)] as const);
+  const inFlight = new InFlight();
+  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log, inFlight)] as const);
   const stopPresence = keepPresence(io, presence, log);
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
   const bestEffort = (what: string, work: Promise<unknown>) =>
     work.catch((error: unknown) => log.error(`could not ${what}`, error));
 
+  let draining = false;
+  io.use((_socket, next) =>
+    next(draining ? new RefusedConnection({ code: "unavailable", message: "the server is shutting down; reconnect" }) : undefined),
+  );
   io.use(authenticate);
   io.on("connection", (socket: ChatSocket) => {
     const user = socket.data.name;
@@ -76,8 +84,15 @@ export function createChatApp(
 
   return {
     io,
+    /**
+     * Drains: refuses new connections, lets the requests under way be answered, then
+     * disconnects every client, which reconnects (to another worker or host).
+     */
     close: async () => {
+      draining = true;
+      if (!(await inFlight.idle(drainTimeoutMs))) log.error(`requests still unanswered after ${drainTimeoutMs} ms`);
       stopPresence();
+      io.local.disconnectSockets(true);
       await new Promise<void>((resolve) => void io.close(() => resolve()));
     },
   };

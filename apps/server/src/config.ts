@@ -41,6 +41,28 @@ const ConfigSchema = z.object({
     .default("socket.io"),
   /** How long a shutdown may take before workers are killed, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
+  /**
+   * `trust`: the handshake's `auth.name` is the user (development). `token`: the handshake
+   * must carry `auth.token`, signed with AUTH_SECRET and unexpired; the name comes from it.
+   */
+  AUTH_MODE: z.enum(["trust", "token"], { error: 'expected "trust" or "token"' }).default("trust"),
+  /** The HMAC secret tokens are signed with; at least 32 characters. Required with AUTH_MODE=token. */
+  AUTH_SECRET: z.string().min(32, { error: "expected at least 32 characters" }).optional(),
+  /** Browser origins allowed to connect, comma-separated (`*` for any); unset, none but the server's own. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((list) => list.split(",").map((origin) => origin.trim()).filter((origin) => origin !== ""))
+    .optional(),
+  /** Connections one worker accepts before refusing new ones (they go to another worker or host). */
+  MAX_CONNECTIONS_PER_WORKER: wholeNumber(1, 1_000_000).default(10_000),
+  /** Sends (messages, direct messages) one connection may make per second; bursts of three seconds' worth pass. */
+  SEND_RATE_PER_CONNECTION: wholeNumber(1, 100_000).default(10),
+  /** Sends one user may make per second over all their connections, cluster-wide; bursts as above. */
+  SEND_RATE_PER_USER: wholeNumber(1, 100_000).default(20),
+  /** Largest packet a client may send, in bytes; larger ones close the connection. */
+  MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
+  /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
+  LOG_FORMAT: z.enum(["text", "json"], { error: 'expected "text" or "json"' }).default("text"),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -57,10 +79,12 @@ export class ConfigError extends Error {
 export const usage = `Usage: chat-server [options]
 
 Options (each also read from the environment variable in capitals):
-${keys.map((key) => `  --${flagOf(key).padEnd(20)} ${key}`).join("\n")}
-  --help                 show this help
+${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
+  --help                         show this help
 
-Defaults: PORT=3000, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000.
+Defaults: PORT=3000, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
+AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
+SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 
@@ -87,6 +111,9 @@ export function parseConfig(
     }),
   );
   const parsed = ConfigSchema.safeParse(raw);
+  if (parsed.success && parsed.data.AUTH_MODE === "token" && parsed.data.AUTH_SECRET === undefined) {
+    throw new ConfigError("invalid configuration:\n  AUTH_SECRET (--auth-secret): required when AUTH_MODE is token");
+  }
   if (parsed.success) return { help: false, config: parsed.data };
   const problems = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0]) as ConfigKey;

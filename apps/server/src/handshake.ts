@@ -2,7 +2,7 @@ import { HandshakeAuth, type ConnectRefusal } from "@chat/protocol";
 import type { ChatSocket } from "./chat-socket.ts";
 
 /** An error whose `data` Socket.IO hands to the client's `connect_error`. */
-class RefusedConnection extends Error {
+export class RefusedConnection extends Error {
   readonly data: ConnectRefusal;
   constructor(data: ConnectRefusal) {
     super(data.message);

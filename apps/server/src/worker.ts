@@ -25,7 +25,11 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
       messages: new RedisMessageStore(redis.pub, config.REDIS_PREFIX),
       presence: new RedisPresenceStore(redis.pub, config.REDIS_PREFIX),
     },
-    { adapter: createAdapter(redis.pub, redis.sub, { key: config.REDIS_PREFIX }) },
+    {
+      adapter: createAdapter(redis.pub, redis.sub, { key: config.REDIS_PREFIX }),
+      // Half the shutdown budget, so that the primary does not have to kill the worker.
+      drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
+    },
   );
   // While the subscription was down this worker may have missed messages: its clients
   // catch up from the stores, as after a reconnect.

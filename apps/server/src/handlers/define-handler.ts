@@ -8,6 +8,7 @@ import {
   type ClientEventResult,
 } from "@chat/protocol";
 import type { ChatSocket } from "../chat-socket.ts";
+import type { InFlight } from "../in-flight.ts";
 import type { Log } from "../log.ts";
 import { StoreUnavailableError } from "../stores/message-store.ts";
 
@@ -31,10 +32,10 @@ export type Act<E extends ClientEventName> = (
  * the arguments with the protocol's schema, run, answer. Nothing the client sends can make
  * it throw; each refusal is logged once.
  */
-export function defineHandler<E extends ClientEventName>(event: E, act: Act<E>, log: Log) {
+export function defineHandler<E extends ClientEventName>(event: E, act: Act<E>, log: Log, inFlight: InFlight) {
   const schema = clientEvents[event].args;
   return (socket: ChatSocket) =>
-    async (...raw: unknown[]): Promise<void> => {
+    (...raw: unknown[]): Promise<void> => inFlight.track(async () => {
       const { args, ack } = splitAck(raw);
       const who = `user ${socket.data.name} (id: ${socket.id})`;
       if (ack === undefined) {
@@ -58,5 +59,5 @@ export function defineHandler<E extends ClientEventName>(event: E, act: Act<E>, 
           ack(fail("internal", "the server failed to handle the request"));
         }
       }
-    };
+    });
 }
