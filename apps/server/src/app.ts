@@ -74,10 +74,12 @@ export function createChatApp(
     socket.on("disconnecting", () => {
       // The rooms are still known here; by "disconnect" they are gone.
       const rooms = chatRoomsOf(socket.rooms);
-      void bestEffort("record departure", (async () => {
-        for (const room of rooms) await leaveRoom(deps, socket, room);
-        await presence.leave({ scope: onlineScope, user, socketId: socket.id });
-      })());
+      void inFlight.track(() =>
+        bestEffort("record departure", (async () => {
+          for (const room of rooms) await leaveRoom(deps, socket, room);
+          await presence.leave({ scope: onlineScope, user, socketId: socket.id });
+        })()),
+      );
     });
     socket.on("disconnect", () => log.info(`disconnected, id: ${socket.id}`));
   });
@@ -92,8 +94,15 @@ export function createChatApp(
       draining = true;
       if (!(await inFlight.idle(drainTimeoutMs))) log.error(`requests still unanswered after ${drainTimeoutMs} ms`);
       stopPresence();
-      io.local.disconnectSockets(true);
+      io.local.disconnectSockets();
+      // Closing the server would discard the disconnect packets still being written: give
+      // the clients a moment to receive them and hang up.
+      for (const deadline = Date.now() + 1000; io.engine.clientsCount > 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await new Promise<void>((resolve) => void io.close(() => resolve()));
+      // The departures just recorded tell the other users; let them reach Redis.
+      await inFlight.idle(drainTimeoutMs);
     },
   };
 }
