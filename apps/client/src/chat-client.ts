@@ -20,17 +20,19 @@ import { io, type Socket } from "socket.io-client";
 import { commandHelp, type Command } from "./commands.ts";
 import { beforeEverything, Feed } from "./feeds.ts";
 import { newClientId } from "./client-ids.ts";
-import { RequestQueue, type Outcome, type QueueOptions } from "./request-queue.ts";
+import { RequestQueue, type Outcome, type QueueOptions, type RetryListener } from "./request-queue.ts";
 
 export interface ChatClientEvents {
   /** Something for the user to read. */
   print(line: string): void;
-  /** The server will never let this client in (bad name): retrying will not help. */
+  /** The server will never let this client in (bad name, missing or bad token): retrying will not help. */
   refused(message: string): void;
 }
 
 export interface ChatClientOptions {
   queue?: Partial<QueueOptions>;
+  /** A token for a server with AUTH_MODE=token; sent with the name, which must be the token's. */
+  token?: string;
 }
 
 export interface ChatClient {
@@ -49,7 +51,7 @@ type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 const typingShownMs = 5_000;
 
 export function connectChat(url: string, name: string, events: ChatClientEvents, options: ChatClientOptions = {}): ChatClient {
-  const socket: ChatSocket = io(url, { auth: { name } });
+  const socket: ChatSocket = io(url, { auth: options.token === undefined ? { name } : { name, token: options.token } });
   /** The user's requests, in order; held while the connection is down or catching up. */
   const queue = new RequestQueue(options.queue);
   /** Catching up after a (re)connection: runs before the user's queued requests. */
@@ -85,6 +87,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     args: ClientEventArgs<E>,
     retry: boolean,
     via: RequestQueue = queue,
+    onRetry?: RetryListener,
   ): Promise<Outcome<ClientEventResult<E>>> => {
     const schema = ackSchemaOf(event);
     return via.request<ClientEventResult<E>>(
@@ -104,7 +107,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
             );
           });
         }),
-      { retry },
+      { retry, onRetry },
     );
   };
 
@@ -113,6 +116,24 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     failures += 1;
     print(`error: ${outcome.error.code}: ${what}${outcome.error.message}`);
     return true;
+  };
+
+  /**
+   * A line or direct message, retried while the server's send limit holds it back. That is
+   * said once, not at every retry nor for every line held back in a row; a line that goes
+   * through without waiting ends the run.
+   */
+  let rateLimitShown = false;
+  const send = async <E extends "message:send" | "dm:send">(event: E, args: ClientEventArgs<E>) => {
+    let held = false;
+    const outcome = await call(event, args, true, queue, (error) => {
+      if (error.code !== "rate_limited") return;
+      held = true;
+      if (!rateLimitShown) print(`error: rate_limited: ${error.message}; sending it as soon as allowed`);
+      rateLimitShown = true;
+    });
+    if (outcome.ok && !held) rateLimitShown = false;
+    return outcome;
   };
 
   /** Fetches everything after `after`, page by page. */
@@ -235,7 +256,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     }
     const clientId = newClientId();
     ownIds.add(clientId);
-    report(await call("message:send", [{ room, text, clientId }], true), "");
+    report(await send("message:send", [{ room, text, clientId }]), "");
   };
 
   const run = async (command: Command): Promise<void> => {
@@ -290,7 +311,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "dm": {
         const clientId = newClientId();
         ownIds.add(clientId);
-        report(await call("dm:send", [{ to: command.to, text: command.text, clientId }], true), "");
+        report(await send("dm:send", [{ to: command.to, text: command.text, clientId }]), "");
         return;
       }
       case "help":

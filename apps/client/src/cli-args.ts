@@ -12,9 +12,11 @@ not (1).
 
 Options:
   --url <server>   the server to connect to (default: $CHAT_URL or ${defaultUrl})
+  --token <token>  a token issued for <name> (chat-server token <name>), for a server
+                   that checks tokens (default: $CHAT_TOKEN)
   -h, --help       show this help`;
 
-export type CliArgs = { help: true } | { help: false; name: UserName; url: string };
+export type CliArgs = { help: true } | { help: false; name: UserName; url: string; token?: string };
 
 /** A command line that cannot be used; the message says why. */
 export class UsageError extends Error {
@@ -27,7 +29,7 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { url: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: { url: { type: "string" }, token: { type: "string" }, help: { type: "boolean", short: "h" } },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -44,5 +46,8 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
   if (!URL.canParse(url) || !["http:", "https:", "ws:", "wss:"].includes(new URL(url).protocol)) {
     throw new UsageError(`invalid --url ${JSON.stringify(url)}: expected an http(s) or ws(s) URL such as ${defaultUrl}`);
   }
-  return { help: false, name: checked.data, url };
+  // An empty CHAT_TOKEN is no token; an empty --token is a mistake.
+  const token = parsed.values.token ?? (env.CHAT_TOKEN === "" ? undefined : env.CHAT_TOKEN);
+  if (token === "") throw new UsageError("invalid --token: it must not be empty");
+  return token === undefined ? { help: false, name: checked.data, url } : { help: false, name: checked.data, url, token };
 }

@@ -18,14 +18,19 @@ function main(): void {
   }
 
   const terminal = createTerminal(process.stdin, process.stdout);
-  const client = connectChat(args.url, args.name, {
-    print: (line) => terminal.print(line),
-    refused: (message) => {
-      terminal.print(message);
-      client.close();
-      process.exit(1);
+  const client = connectChat(
+    args.url,
+    args.name,
+    {
+      print: (line) => terminal.print(line),
+      refused: (message) => {
+        terminal.print(message);
+        client.close();
+        process.exit(1);
+      },
     },
-  });
+    { token: args.token },
+  );
   terminal.onLine((line) => {
     if (line.trim() !== "") client.run(parseCommand(line));
   });

@@ -26,9 +26,13 @@ export const defaultQueueOptions: QueueOptions = {
 /** Failures that say nothing was done and that may pass: worth another attempt. */
 const retryable: ReadonlySet<ErrorCode | "timeout"> = new Set(["timeout", "unavailable", "rate_limited"]);
 
+/** Told of each failure that is about to be retried (a rate limit, say), before the pause. */
+export type RetryListener = (error: Extract<Outcome<unknown>, { ok: false }>["error"]) => void;
+
 interface Entry {
   attempt: Attempt<unknown>;
   retry: boolean;
+  onRetry: RetryListener | undefined;
   enqueuedAt: number;
   settle(outcome: Outcome<unknown>): void;
 }
@@ -54,11 +58,12 @@ export class RequestQueue {
     this.#options = { ...defaultQueueOptions, ...options };
   }
 
-  request<Data>(attempt: Attempt<Data>, { retry }: { retry: boolean }): Promise<Outcome<Data>> {
+  request<Data>(attempt: Attempt<Data>, { retry, onRetry }: { retry: boolean; onRetry?: RetryListener }): Promise<Outcome<Data>> {
     return new Promise((resolve) => {
       this.#entries.push({
         attempt: attempt as Attempt<unknown>,
         retry,
+        onRetry,
         enqueuedAt: Date.now(),
         settle: resolve as (outcome: Outcome<unknown>) => void,
       });
@@ -116,6 +121,7 @@ export class RequestQueue {
       if (outcome.ok || !entry.retry || !retryable.has(outcome.error.code) || Date.now() >= deadline) {
         return outcome;
       }
+      entry.onRetry?.(outcome.error);
       await sleep(Math.min(pause, Math.max(deadline - Date.now(), 0)));
       pause = Math.min(pause * 2, maxBackoffMs);
     }

@@ -1,13 +1,16 @@
 import type { Server as HttpServer } from "node:http";
 import { defaultRoom, fail, isClientEventName, type ClientEventName } from "@chat/protocol";
 import { Server, type ServerOptions } from "socket.io";
+import type { ConnectionMiddleware } from "./auth/authenticate.ts";
 import type { ChatDeps } from "./chat-deps.ts";
 import type { ChatServer, ChatSocket } from "./chat-socket.ts";
 import { defineHandler, splitAck } from "./handlers/define-handler.ts";
 import { createActions } from "./handlers/index.ts";
 import { leaveRoom } from "./handlers/room-leave.ts";
+import { limitConnections } from "./limits/connection-limit.ts";
 import { authenticate, RefusedConnection } from "./handshake.ts";
 import { InFlight } from "./in-flight.ts";
+import { countingAcks, noMetrics } from "./ops/metrics.ts";
 import { keepPresence } from "./presence-keeper.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { onlineScope } from "./stores/presence-store.ts";
@@ -22,6 +25,14 @@ export interface ChatAppOptions {
   adapter?: ServerOptions["adapter"];
   /** How long closing waits for requests under way to be answered. */
   drainTimeoutMs?: number;
+  /** Who the user is (or a refusal): see `auth/access.ts`; unset, the handshake's name (trust mode). */
+  authenticate?: ConnectionMiddleware;
+  /** Socket.IO's CORS setting (see `auth/access.ts`); unset, no CORS headers. */
+  cors?: ServerOptions["cors"];
+  /** Largest packet a client may send, in bytes (Socket.IO's `maxHttpBufferSize`); a larger one closes its connection. */
+  maxPayloadBytes?: number;
+  /** Connections this process holds before it refuses new handshakes with `unavailable`; unset, no limit. */
+  maxConnections?: number;
 }
 
 /**
@@ -31,15 +42,19 @@ export interface ChatAppOptions {
 export function createChatApp(
   httpServer: HttpServer,
   makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
-  { adapter, drainTimeoutMs = 5_000 }: ChatAppOptions = {},
+  { adapter, drainTimeoutMs = 5_000, authenticate: identify = authenticate, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
 ): ChatApp {
-  const io: ChatServer = new Server(httpServer, adapter === undefined ? {} : { adapter });
+  const io: ChatServer = new Server(httpServer, {
+    ...(adapter === undefined ? {} : { adapter }),
+    ...(cors === undefined ? {} : { cors }),
+    ...(maxPayloadBytes === undefined ? {} : { maxHttpBufferSize: maxPayloadBytes }),
+  });
   const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;
-  const { log, presence } = deps;
+  const { log, presence, metrics = noMetrics } = deps;
   const actions = createActions(deps);
   const events = Object.keys(actions) as ClientEventName[];
   const inFlight = new InFlight();
-  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log, inFlight)] as const);
+  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log, inFlight, metrics)] as const);
   const stopPresence = keepPresence(io, presence, log);
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
@@ -50,10 +65,14 @@ export function createChatApp(
   io.use((_socket, next) =>
     next(draining ? new RefusedConnection({ code: "unavailable", message: "the server is shutting down; reconnect" }) : undefined),
   );
-  io.use(authenticate);
+  io.use(identify);
+  // Last, so that it counts only what nothing else refuses, as close as can be to the connection itself.
+  if (maxConnections !== undefined) io.use(limitConnections(maxConnections, log));
   io.on("connection", (socket: ChatSocket) => {
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
+    metrics.connected();
+    socket.onAnyOutgoing((event: string) => metrics.delivered(event));
     void socket.join([roomOf(defaultRoom), userRoomOf(user)]);
     void bestEffort("record presence", (async () => {
       await presence.enter({ scope: onlineScope, user, socketId: socket.id });
@@ -67,7 +86,9 @@ export function createChatApp(
     }
     socket.onAny((event: unknown, ...raw: unknown[]) => {
       if (isClientEventName(event)) return;
-      const { ack } = splitAck(raw);
+      const { ack: reply } = splitAck(raw);
+      const ack = reply && countingAcks(metrics, reply);
+      if (ack === undefined) metrics.dropped("unknown_event");
       log.error(`refused unknown event ${JSON.stringify(String(event)).slice(0, 80)} from id: ${socket.id}`);
       ack?.(fail("unknown_event", `unknown event ${String(event).slice(0, 64)}`));
     });
@@ -81,7 +102,10 @@ export function createChatApp(
         })()),
       );
     });
-    socket.on("disconnect", () => log.info(`disconnected, id: ${socket.id}`));
+    socket.on("disconnect", () => {
+      metrics.disconnected();
+      log.info(`disconnected, id: ${socket.id}`);
+    });
   });
 
   return {

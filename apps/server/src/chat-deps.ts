@@ -1,4 +1,6 @@
+import type { SendLimiter } from "./limits/send-limiter.ts";
 import type { Log } from "./log.ts";
+import type { ChatMetrics } from "./ops/metrics.ts";
 import type { MessageStore } from "./stores/message-store.ts";
 import type { PresenceStore } from "./stores/presence-store.ts";
 
@@ -6,5 +8,9 @@ import type { PresenceStore } from "./stores/presence-store.ts";
 export interface ChatDeps {
   messages: MessageStore;
   presence: PresenceStore;
+  /** The send rate limits (per connection, per user), taken before a send is stored. */
+  limiter: SendLimiter;
   log: Log;
+  /** What the app and the handlers count (ops/metrics.ts); unset, nothing is counted. */
+  metrics?: ChatMetrics;
 }

@@ -77,6 +77,7 @@ export class ConfigError extends Error {
 }
 
 export const usage = `Usage: chat-server [options]
+       chat-server token <name> [--ttl <seconds>]   issue a token for AUTH_MODE=token (see token --help)
 
 Options (each also read from the environment variable in capitals):
 ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}

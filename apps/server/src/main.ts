@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { ConfigError, defaultRedisUrl, parseConfig, usage } from "./config.ts";
+import { tokenMain } from "./mint-token.ts";
 import { startPrimary } from "./primary.ts";
 import { probeRedis } from "./redis-probe.ts";
 import { startStandalone } from "./standalone.ts";
@@ -9,6 +10,8 @@ import { startWorker } from "./worker.ts";
 const probeTimeoutMs = 2000;
 
 async function main(): Promise<void> {
+  // `chat-server token <name>`: issue a token for AUTH_MODE=token, and start nothing.
+  if (process.argv[2] === "token") return tokenMain(process.argv.slice(3), process.env);
   const parsed = parseConfig(process.env, process.argv.slice(2));
   if (parsed.help) {
     process.stdout.write(`${usage}\n`);

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { setupMaster } from "@socket.io/sticky";
 import type { Config } from "./config.ts";
 import { createLog } from "./log.ts";
+import { answerOpsQueries } from "./ops/roles.ts";
 import { readyMessage, shutdownMessage } from "./shutdown.ts";
 
 /** More deaths than this within `crashWindowMs` means a crash loop: respawn slowly. */
@@ -16,7 +17,7 @@ const crashLoopDelayMs = 1_000;
  * SIGINT or SIGTERM within `SHUTDOWN_TIMEOUT_MS`. It answers no request itself.
  */
 export async function startPrimary(config: Config & { REDIS_URL: string }): Promise<void> {
-  const log = createLog("primary");
+  const log = createLog("primary", config.LOG_FORMAT);
   // Buffers cross the IPC channel intact only with the advanced serialization.
   cluster.setupPrimary({ serialization: "advanced" });
   const workerEnv = { REDIS_URL: config.REDIS_URL };
@@ -48,6 +49,8 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
     onReady();
   });
   cluster.on("exit", (worker) => ready.delete(worker.id));
+  // The workers answer /readyz and /metrics, and ask this process for the cluster's view.
+  answerOpsQueries({ workers: config.WORKERS, readyWorkers: () => ready.size, stopping: () => stopping });
   for (let i = 0; i < config.WORKERS; i++) fork();
   await new Promise<void>((resolve) => {
     onReady = () => {

@@ -3,8 +3,12 @@ import { createServer } from "node:http";
 import { setupWorker } from "@socket.io/sticky";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { createChatApp } from "./app.ts";
+import { accessOptions } from "./auth/access.ts";
 import type { Config } from "./config.ts";
+import { limitOptions, sendLimiterOf } from "./limits/limit-options.ts";
+import { RedisUserBuckets } from "./limits/redis-user-buckets.ts";
 import { createLog } from "./log.ts";
+import { serveWorkerOps } from "./ops/roles.ts";
 import { connectRedis } from "./redis-clients.ts";
 import { RedisMessageStore } from "./stores/redis-message-store.ts";
 import { RedisPresenceStore } from "./stores/redis-presence-store.ts";
@@ -15,20 +19,26 @@ import { onShutdownRequest, readyMessage } from "./shutdown.ts";
  * Socket.IO with the Redis adapter, and the chat handlers.
  */
 export async function startWorker(config: Config & { REDIS_URL: string }): Promise<void> {
-  const log = createLog(`worker: ${cluster.worker?.id ?? 0}`);
+  const log = createLog(`worker: ${cluster.worker?.id ?? 0}`, config.LOG_FORMAT);
   const redis = await connectRedis(config.REDIS_URL, log);
   const httpServer = createServer();
+  // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
+  const metrics = serveWorkerOps(httpServer, redis);
   const app = createChatApp(
     httpServer,
     {
       log,
+      metrics,
       messages: new RedisMessageStore(redis.pub, config.REDIS_PREFIX),
       presence: new RedisPresenceStore(redis.pub, config.REDIS_PREFIX),
+      limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, config.REDIS_PREFIX, perSecond)),
     },
     {
       adapter: createAdapter(redis.pub, redis.sub, { key: config.REDIS_PREFIX }),
       // Half the shutdown budget, so that the primary does not have to kill the worker.
       drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
+      ...accessOptions(config),
+      ...limitOptions(config),
     },
   );
   // While the subscription was down this worker may have missed messages: its clients

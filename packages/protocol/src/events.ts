@@ -52,8 +52,12 @@ export type ServerEventArgs<E extends ServerEventName> = z.infer<(typeof serverE
 export const isClientEventName = (name: unknown): name is ClientEventName =>
   typeof name === "string" && Object.hasOwn(clientEvents, name);
 
-/** The schema of the acknowledgement of a client event, for clients that check what they get back. */
-export const ackSchemaOf = <E extends ClientEventName>(event: E) => ackOf(clientEvents[event].result);
+/**
+ * The schema of the acknowledgement of a client event, for clients that check what they get back.
+ * Typed by hand: TypeScript widens `clientEvents[event].result` to every event's result schema.
+ */
+export const ackSchemaOf = <E extends ClientEventName>(event: E): z.ZodType<Ack<ClientEventResult<E>>> =>
+  ackOf(clientEvents[event].result) as z.ZodType<Ack<ClientEventResult<E>>>;
 
 /** Socket.IO's event maps, derived from the schemas above: a schema change is a type change on both sides. */
 export type ClientToServerEvents = {

@@ -1,6 +1,30 @@
 import { describe, expect, it } from "vitest";
 import * as protocol from "../src/index.ts";
-import { ackSchemaOf, clientEvents, fail, isClientEventName, MessageSent, ok, serverEvents } from "../src/index.ts";
+import {
+  ackSchemaOf,
+  ChatMessage,
+  clientEvents,
+  DirectMessage,
+  DirectSend,
+  Empty,
+  fail,
+  HistoryFetch,
+  InboxFetch,
+  InboxPage,
+  isClientEventName,
+  MessageSend,
+  MessageSent,
+  ok,
+  PresenceChange,
+  PresenceList,
+  RoomJoin,
+  RoomList,
+  RoomPage,
+  RoomRef,
+  serverEvents,
+  SyncRequired,
+  TypingNotice,
+} from "../src/index.ts";
 import { rejection } from "./support.ts";
 
 const send = { room: "lobby", text: "Hello" };
@@ -8,12 +32,53 @@ const message = { id: "1700000000000-0", room: "lobby", from: "alice", text: "He
 
 describe("registries", () => {
   it("list exactly the protocol's events", () => {
-    expect(Object.keys(clientEvents)).toStrictEqual(["message:send"]);
-    expect(Object.keys(serverEvents)).toStrictEqual(["message:new"]);
+    expect(Object.keys(clientEvents)).toStrictEqual([
+      "message:send",
+      "room:join",
+      "room:leave",
+      "room:list",
+      "presence:who",
+      "typing:start",
+      "history:fetch",
+      "dm:send",
+      "dm:fetch",
+    ]);
+    expect(Object.keys(serverEvents)).toStrictEqual([
+      "message:new",
+      "dm:new",
+      "presence:joined",
+      "presence:left",
+      "typing:started",
+      "sync:required",
+    ]);
   });
 
-  it("answer message:send with MessageSent", () => {
-    expect(clientEvents["message:send"].result).toBe(MessageSent);
+  it.each([
+    { event: "message:send", payloads: [MessageSend], result: MessageSent },
+    { event: "room:join", payloads: [RoomJoin], result: RoomPage },
+    { event: "room:leave", payloads: [RoomRef], result: RoomRef },
+    { event: "room:list", payloads: [], result: RoomList },
+    { event: "presence:who", payloads: [RoomRef], result: PresenceList },
+    { event: "typing:start", payloads: [RoomRef], result: Empty },
+    { event: "history:fetch", payloads: [HistoryFetch], result: RoomPage },
+    { event: "dm:send", payloads: [DirectSend], result: MessageSent },
+    { event: "dm:fetch", payloads: [InboxFetch], result: InboxPage },
+  ] as const)("build $event from its payload and result schemas", ({ event, payloads, result }) => {
+    expect(clientEvents[event].args.def.items).toStrictEqual(payloads);
+    expect(clientEvents[event].args.def.rest).toBeNull();
+    expect(clientEvents[event].result).toBe(result);
+  });
+
+  it.each([
+    { event: "message:new", payloads: [ChatMessage] },
+    { event: "dm:new", payloads: [DirectMessage] },
+    { event: "presence:joined", payloads: [PresenceChange] },
+    { event: "presence:left", payloads: [PresenceChange] },
+    { event: "typing:started", payloads: [TypingNotice] },
+    { event: "sync:required", payloads: [SyncRequired] },
+  ] as const)("build $event from its payload schema", ({ event, payloads }) => {
+    expect(serverEvents[event].def.items).toStrictEqual(payloads);
+    expect(serverEvents[event].def.rest).toBeNull();
   });
 });
 
@@ -65,12 +130,15 @@ describe("message:new arguments", () => {
 });
 
 describe("isClientEventName", () => {
-  it("accepts the client events", () => {
-    expect(isClientEventName("message:send")).toBe(true);
+  it.each(Object.keys(clientEvents))("accepts %j", (name) => {
+    expect(isClientEventName(name)).toBe(true);
   });
 
   it.each([
     "message:new",
+    "dm:new",
+    "sync:required",
+    "room:create",
     "",
     "MESSAGE:SEND",
     "message:send ",
@@ -112,6 +180,20 @@ describe("ackSchemaOf", () => {
       { path: ["data"], message: 'Unrecognized keys: "room", "from", "text"' },
     ]);
   });
+
+  it("checks each event's own success data", () => {
+    expect(ackSchemaOf("typing:start").parse(ok({}))).toStrictEqual({ ok: true, data: {} });
+    expect(rejection(ackSchemaOf("typing:start").safeParse(ok({ id: "1-0" })))).toStrictEqual([
+      { path: ["data"], message: 'Unrecognized key: "id"' },
+    ]);
+    expect(rejection(ackSchemaOf("room:list").safeParse(ok({ rooms: ["lobby", "no spaces"] }))).map((issue) => issue.path)).toStrictEqual([
+      ["data", "rooms", 1],
+    ]);
+    expect(rejection(ackSchemaOf("dm:fetch").safeParse(ok({ messages: [message], more: false }))).map((issue) => issue.path)).toStrictEqual([
+      ["data", "messages", 0, "to"],
+      ["data", "messages", 0],
+    ]);
+  });
 });
 
 describe("the package's entry point", () => {
@@ -119,20 +201,36 @@ describe("the package's entry point", () => {
     expect(Object.keys(protocol).sort()).toStrictEqual([
       "AckFailure",
       "ChatMessage",
+      "ClientId",
       "ConnectRefusal",
+      "DirectMessage",
+      "DirectSend",
+      "Empty",
       "ErrorBody",
       "ErrorCode",
       "HandshakeAuth",
+      "HistoryFetch",
+      "InboxFetch",
+      "InboxPage",
       "MessageId",
       "MessageSend",
       "MessageSent",
       "MessageText",
+      "PresenceChange",
+      "PresenceList",
+      "RoomJoin",
+      "RoomList",
       "RoomName",
+      "RoomPage",
+      "RoomRef",
+      "SyncRequired",
+      "TypingNotice",
       "UserName",
       "ValidationIssue",
       "ackOf",
       "ackSchemaOf",
       "clientEvents",
+      "compareMessageIds",
       "defaultRoom",
       "fail",
       "isClientEventName",

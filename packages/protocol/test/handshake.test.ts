@@ -7,8 +7,24 @@ describe("HandshakeAuth", () => {
     expect(HandshakeAuth.parse({ name: "alice" })).toStrictEqual({ name: "alice" });
   });
 
+  it("accepts a token, alone or with a name", () => {
+    expect(HandshakeAuth.parse({ token: "t.s" })).toStrictEqual({ token: "t.s" });
+    expect(HandshakeAuth.parse({ name: "alice", token: "t.s" })).toStrictEqual({ name: "alice", token: "t.s" });
+  });
+
+  it("requires a name or a token", () => {
+    expect(rejection(HandshakeAuth.safeParse({}))).toStrictEqual([{ path: [], message: "a user name or a token is required" }]);
+  });
+
   it.each([
-    { auth: {}, message: "user name must be a string" },
+    { auth: { token: 7 }, message: "token must be a string" },
+    { auth: { token: "" }, message: "token must not be empty" },
+    { auth: { name: "alice", token: "" }, message: "token must not be empty" },
+  ])("rejects $auth at token", ({ auth, message }) => {
+    expect(rejection(HandshakeAuth.safeParse(auth))).toContainEqual({ path: ["token"], message });
+  });
+
+  it.each([
     { auth: { name: 42 }, message: "user name must be a string" },
     { auth: { name: "" }, message: "user name must not be empty" },
     { auth: { name: "a".repeat(33) }, message: "user name must be at most 32 characters" },
@@ -20,9 +36,9 @@ describe("HandshakeAuth", () => {
     expect(rejection(HandshakeAuth.safeParse(auth))).toContainEqual({ path: ["name"], message });
   });
 
-  it("rejects extra keys, such as a token or a room", () => {
-    expect(rejection(HandshakeAuth.safeParse({ name: "alice", token: "t", room: "x" }))).toStrictEqual([
-      { path: [], message: 'Unrecognized keys: "token", "room"' },
+  it("rejects extra keys, such as a room or a role", () => {
+    expect(rejection(HandshakeAuth.safeParse({ name: "alice", token: "t", room: "x", role: "admin" }))).toStrictEqual([
+      { path: [], message: 'Unrecognized keys: "room", "role"' },
     ]);
   });
 

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultRoom, limits, namePattern, RoomName, UserName } from "../src/index.ts";
+import { limits, namePattern, RoomName, UserName } from "../src/index.ts";
 import { rejection } from "./support.ts";
-
-describe("limits", () => {
-  it("has the documented values", () => {
-    expect(limits).toStrictEqual({ nameMaxLength: 32, textMaxLength: 2000 });
-    expect(defaultRoom).toBe("lobby");
-  });
-
-  it("makes the default room a valid room name", () => {
-    expect(RoomName.safeParse(defaultRoom)).toStrictEqual({ success: true, data: "lobby" });
-  });
-});
 
 describe.each([
   { schema: UserName, what: "user name" },

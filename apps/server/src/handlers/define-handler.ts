@@ -10,6 +10,7 @@ import {
 import type { ChatSocket } from "../chat-socket.ts";
 import type { InFlight } from "../in-flight.ts";
 import type { Log } from "../log.ts";
+import { countingAcks, noMetrics, type ChatMetrics } from "../ops/metrics.ts";
 import { StoreUnavailableError } from "../stores/message-store.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
@@ -32,13 +33,22 @@ export type Act<E extends ClientEventName> = (
  * the arguments with the protocol's schema, run, answer. Nothing the client sends can make
  * it throw; each refusal is logged once.
  */
-export function defineHandler<E extends ClientEventName>(event: E, act: Act<E>, log: Log, inFlight: InFlight) {
+export function defineHandler<E extends ClientEventName>(
+  event: E,
+  act: Act<E>,
+  log: Log,
+  inFlight: InFlight,
+  metrics: ChatMetrics = noMetrics,
+) {
   const schema = clientEvents[event].args;
   return (socket: ChatSocket) =>
     (...raw: unknown[]): Promise<void> => inFlight.track(async () => {
-      const { args, ack } = splitAck(raw);
+      const { args, ack: reply } = splitAck(raw);
+      metrics.received(event);
+      const ack = reply && countingAcks(metrics, reply);
       const who = `user ${socket.data.name} (id: ${socket.id})`;
       if (ack === undefined) {
+        metrics.dropped("no_ack");
         log.error(`dropped ${event} from ${who}: no acknowledgement callback`);
         return;
       }

@@ -2,11 +2,14 @@ import { fail, ok } from "@chat/protocol";
 import type { ChatDeps } from "../chat-deps.ts";
 import { onlineScope } from "../stores/presence-store.ts";
 import type { Act } from "./define-handler.ts";
+import { overSendLimit } from "./send-limit.ts";
 
 /** `dm:send`: to every session of an online user, and to the sender's other sessions. */
 export const dmSend =
-  ({ messages, presence }: ChatDeps): Act<"dm:send"> =>
+  ({ messages, presence, limiter }: ChatDeps): Act<"dm:send"> =>
   async (socket, { to, text, clientId }) => {
+    const limited = await overSendLimit(limiter, socket);
+    if (limited !== undefined) return limited;
     if (!(await presence.isPresent(onlineScope, to))) return fail("not_found", `user ${to} is not online`);
     return ok(await messages.postDirect({ from: socket.data.name, to, text, clientId, senderSocket: socket.id }));
   };

@@ -114,7 +114,7 @@ export async function startServer(options: SpawnOptions & { workers?: number; pr
     env: { PORT: "0", WORKERS: String(options.workers ?? 2), REDIS_PREFIX: prefix, ...options.env },
   });
   const line = await Promise.race([
-    server.waitForLine(/listening on port \d+/),
+    server.waitForLine(/listening on port \d+/, 60_000),
     server.exited.then(({ code, signal }) => {
       throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
     }),

@@ -1,0 +1,55 @@
+import { HandshakeAuth } from "@chat/protocol";
+import { z } from "zod";
+import type { ChatSocket } from "../chat-socket.ts";
+import type { Config } from "../config.ts";
+import { authenticate as trustName, RefusedConnection } from "../handshake.ts";
+import { verifyToken } from "./token.ts";
+
+/** A Socket.IO middleware that sets `socket.data.name` or refuses the connection. */
+export type ConnectionMiddleware = (socket: ChatSocket, next: (error?: Error) => void) => void;
+
+/** The handshake of token mode: the protocol's, with the token required. */
+const TokenAuth = HandshakeAuth.safeExtend({
+  token: z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? "a token is required: this server accepts only signed tokens (auth: { token })"
+        : "token must be a string",
+  }),
+});
+
+const refuse = (message: string) => new RefusedConnection({ code: "unauthorized", message });
+
+/**
+ * The user's identity, by `AUTH_MODE`:
+ * - `trust`: the handshake's `name`, as it says (a token, if any, is ignored);
+ * - `token`: the `sub` of a token signed with `AUTH_SECRET` and unexpired, and nothing
+ *   else. A handshake may also carry a `name` (clients show it), but one that differs from
+ *   the token's is refused rather than ignored, so that a client never believes it is
+ *   someone it is not.
+ * A refusal is `connect_error` data `{ code: "unauthorized", message }` with the reason.
+ */
+export function createAuthenticate(config: Pick<Config, "AUTH_MODE" | "AUTH_SECRET">): ConnectionMiddleware {
+  if (config.AUTH_MODE === "trust") return trustName;
+  const secret = config.AUTH_SECRET;
+  if (secret === undefined) throw new Error("AUTH_SECRET is required when AUTH_MODE is token");
+  return (socket, next) => {
+    const parsed = TokenAuth.safeParse(socket.handshake.auth);
+    if (!parsed.success) {
+      next(refuse(`invalid handshake: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`));
+      return;
+    }
+    const check = verifyToken(secret, parsed.data.token);
+    if (!check.ok) {
+      next(refuse(check.message));
+      return;
+    }
+    const { sub } = check.payload;
+    if (parsed.data.name !== undefined && parsed.data.name !== sub) {
+      next(refuse(`the handshake's name ${JSON.stringify(parsed.data.name)} is not the token's ${JSON.stringify(sub)}`));
+      return;
+    }
+    socket.data.name = sub;
+    next();
+  };
+}

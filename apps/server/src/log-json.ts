@@ -1,0 +1,31 @@
+import { pino } from "pino";
+import type { Log } from "./log.ts";
+
+/** Who writes a log: the primary (or the single process's own account), or a worker by cluster id. */
+export type LogSource = { role: "primary" } | { role: "worker"; worker: number };
+
+/**
+ * The JSON log: one pino object a line, with `role` and, for a worker, `worker` in every
+ * line. As with the text log, info lines go to stdout and errors to stderr; writes are
+ * synchronous, so that nothing is lost when the process exits right after a line.
+ */
+export function createJsonLog(source: LogSource | { role: string }): Log {
+  const logger = pino(
+    {
+      base: { ...source, pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    pino.multistream(
+      [
+        { level: "info", stream: pino.destination({ fd: 1, sync: true }) },
+        { level: "error", stream: pino.destination({ fd: 2, sync: true }) },
+      ],
+      { dedupe: true },
+    ),
+  );
+  return {
+    info: (line) => logger.info(line),
+    error: (line, cause) => (cause === undefined ? logger.error(line) : logger.error({ err: cause }, line)),
+  };
+}

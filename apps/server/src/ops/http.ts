@@ -1,0 +1,79 @@
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+
+/** Whether the process should be sent traffic, and if not, why. */
+export type Readiness =
+  | { ready: true; checks: Record<string, unknown> }
+  | { ready: false; reason: string; checks: Record<string, unknown> };
+
+export interface MetricsText {
+  contentType: string;
+  text: string;
+}
+
+/** What the operations endpoints report; each role (cluster worker, single process) has its own. */
+export interface OpsProbes {
+  readiness(): Promise<Readiness>;
+  metrics(): Promise<MetricsText>;
+}
+
+const send = (res: ServerResponse, status: number, contentType: string, body: string, head: boolean) => {
+  res.writeHead(status, {
+    "Content-Type": contentType,
+    "Content-Length": Buffer.byteLength(body),
+    "Cache-Control": "no-store",
+  });
+  res.end(head ? undefined : body);
+};
+const json = (res: ServerResponse, status: number, body: unknown, head: boolean) =>
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(body), head);
+const text = (res: ServerResponse, status: number, body: string, head: boolean) =>
+  send(res, status, "text/plain; charset=utf-8", body, head);
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes): Promise<void> {
+  const path = (req.url ?? "/").split("?")[0];
+  const known = path === "/healthz" || path === "/readyz" || path === "/metrics";
+  if (!known) return text(res, 404, "not found\n", req.method === "HEAD");
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.setHeader("Allow", "GET, HEAD");
+    return text(res, 405, "method not allowed\n", false);
+  }
+  const head = req.method === "HEAD";
+  switch (path) {
+    case "/healthz":
+      return text(res, 200, "ok", head);
+    case "/readyz": {
+      const readiness = await probes.readiness();
+      return readiness.ready
+        ? json(res, 200, { status: "ready", checks: readiness.checks }, head)
+        : json(res, 503, { status: "unavailable", reason: readiness.reason, checks: readiness.checks }, head);
+    }
+    default: {
+      let metrics: MetricsText;
+      try {
+        metrics = await probes.metrics();
+      } catch (error) {
+        return text(res, 503, `metrics unavailable: ${describe(error)}\n`, head);
+      }
+      return send(res, 200, metrics.contentType, metrics.text, head);
+    }
+  }
+}
+
+/**
+ * Serves `GET /healthz`, `/readyz` and `/metrics` on `httpServer`, and 404 for any other path
+ * outside Socket.IO's. Call it before Socket.IO attaches to the server: Socket.IO then keeps
+ * its own path (`socketIoPath`) and hands every other request to this listener.
+ */
+export function serveOps(httpServer: HttpServer, probes: OpsProbes, socketIoPath = "/socket.io"): void {
+  const socketIoPrefix = `${socketIoPath.replace(/\/$/, "")}/`;
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    // Socket.IO's own requests, should this listener have been added after it.
+    if ((req.url ?? "/").startsWith(socketIoPrefix)) return;
+    answer(req, res, probes).catch((error: unknown) => {
+      if (res.headersSent) res.destroy();
+      else text(res, 500, `internal error: ${describe(error)}\n`, false);
+    });
+  });
+}
