@@ -249,16 +249,19 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
   });
 
   it("bytes that are not HTTP get a 400 or a closed connection, never a hang", async () => {
-    const garbage: { what: string; bytes: Buffer }[] = [
+    // `end`: the client half-closes after sending: bytes that never make a header end must not
+    // keep the connection open then either.
+    const garbage: { what: string; bytes: Buffer; end?: boolean }[] = [
       { what: "random bytes with a header end", bytes: Buffer.concat([Buffer.from([0, 255, 13, 7, 200]), Buffer.from("\r\n\r\n")]) },
       { what: "a line that is not a request line", bytes: Buffer.from("HELLO THERE\r\n\r\n") },
       { what: "a request line with a bad version", bytes: Buffer.from("GET / HTTP/9.9\r\n\r\n") },
       { what: "a bad Content-Length", bytes: Buffer.from(`POST ${pollingPath()} HTTP/1.1\r\nContent-Length: banana\r\n\r\nxx`) },
       { what: "garbage claiming a Content-Length", bytes: Buffer.from("\x01\x02 garbage\r\nContent-Length: 5\r\n\r\nhello") },
-      { what: "a TLS ClientHello", bytes: Buffer.from("16030100a5010000a10303", "hex") },
+      { what: "a TLS ClientHello, then the client half-closes", bytes: Buffer.from("16030100a5010000a10303", "hex"), end: true },
+      { what: "binary garbage without a header end, then the client half-closes", bytes: Buffer.from([0, 1, 2, 3, 255, 254]), end: true },
     ];
-    for (const { what, bytes } of garbage) {
-      const outcome = await tcpExchange(server.port, [bytes], { waitMs: 10_000 });
+    for (const { what, bytes, end = false } of garbage) {
+      const outcome = await tcpExchange(server.port, [bytes], { waitMs: 10_000, end });
       const text = outcome.received.toString("latin1");
       expect(outcome.closedByServer, `${what}: still open after 10 s`).toBe(true);
       if (text !== "") expect(text, what).toMatch(/^HTTP\/1\.1 400 /);

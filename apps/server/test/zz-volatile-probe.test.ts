@@ -9,18 +9,19 @@ let topology: Topology | undefined;
 afterAll(async () => { await topology?.close(); }, 60_000);
 
 it("probe", async () => {
-  const top = await startTopology();
+  const top = await startTopology({ SEND_RATE_PER_CONNECTION: "1000", SEND_RATE_PER_USER: "1000" });
   topology = top;
   const opts = process.env.WSONLY ? { transports: ["websocket"] } : {};
   const a = await top.connect("A", "one:1", opts);
   const b = await top.connect("B", "one:2", opts);
   const c = await top.connect("C", "two:1", opts);
   for (const x of [a, b, c]) await upgradedToWebSocket(x);
-  const ra = record(a), rc = record(c);
+  const ra = record(a), rc = record(c), rb = record(b);
   let dropsA = 0, dropsC = 0;
   for (let i = 0; i < 40; i++) {
     const room = unique("r");
     for (const x of [a, b, c]) await ok(x, "room:join", { room });
+    if (process.env.BARRIER) { const t = unique("pre"); await say(c, "lobby", t); await ra.next("message:new", (m) => m.text === t); await rb.next("message:new", (m) => m.text === t); }
     if (process.env.PAUSE) await new Promise((r) => setTimeout(r, Number(process.env.PAUSE)));
     await ok(b, "typing:start", { room });
     const room2 = unique("s");

@@ -121,10 +121,11 @@ export interface TcpOutcome {
 }
 
 /**
- * Opens a TCP connection, writes `chunks` (waiting `gapMs` between them), then waits up to
- * `waitMs` for the server to close it; closes it from this side if the server did not.
+ * Opens a TCP connection, writes `chunks` (waiting `gapMs` between them; then half-closes it
+ * if `end`), then waits up to `waitMs` for the server to close it; closes it from this side
+ * if the server did not.
  */
-export function tcpExchange(port: number, chunks: Buffer[], { gapMs = 0, waitMs = 5_000 } = {}): Promise<TcpOutcome> {
+export function tcpExchange(port: number, chunks: Buffer[], { gapMs = 0, waitMs = 5_000, end = false } = {}): Promise<TcpOutcome> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
     const received: Buffer[] = [];
@@ -151,6 +152,7 @@ export function tcpExchange(port: number, chunks: Buffer[], { gapMs = 0, waitMs 
           socket.write(chunk);
           if (gapMs > 0 && index < chunks.length - 1) await new Promise((r) => setTimeout(r, gapMs));
         }
+        if (end && !socket.destroyed) socket.end();
         waitTimer = setTimeout(() => finish(false), waitMs);
       })();
     });

@@ -104,21 +104,30 @@ export interface RunningServer extends ServerProcess {
 }
 
 /**
- * Starts a server and waits until it listens. Port 0 by default, so the system picks a free
- * one; a fresh Redis prefix unless one is given, so that tests do not hear each other.
+ * Starts a server and waits until it listens (a busy machine may take a while: each worker
+ * compiles the sources as it starts). Port 0 by default, so the system picks a free one; a
+ * fresh Redis prefix unless one is given, so that tests do not hear each other. A server that
+ * does not come up is killed, not left behind.
  */
-export async function startServer(options: SpawnOptions & { workers?: number; prefix?: string } = {}): Promise<RunningServer> {
+export async function startServer(
+  options: SpawnOptions & { workers?: number; prefix?: string; startTimeoutMs?: number } = {},
+): Promise<RunningServer> {
   const prefix = options.prefix ?? uniquePrefix();
   const server = spawnServer({
     ...options,
     env: { PORT: "0", WORKERS: String(options.workers ?? 2), REDIS_PREFIX: prefix, ...options.env },
   });
-  const line = await Promise.race([
-    server.waitForLine(/listening on port \d+/, 60_000),
-    server.exited.then(({ code, signal }) => {
-      throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
-    }),
-  ]);
-  const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-  return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
+  try {
+    const line = await Promise.race([
+      server.waitForLine(/listening on port \d+/, options.startTimeoutMs ?? 60_000),
+      server.exited.then(({ code, signal }) => {
+        throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
+      }),
+    ]);
+    const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
+    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
+  } catch (error) {
+    await server.stop("SIGKILL");
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import type { ManagerOptions, SocketOptions } from "socket.io-client";
 import { connectClient, type TestClient } from "./chat-clients.ts";
 import { request } from "./requests.ts";
 import { childPids, killIfSame, startTimeOf } from "./processes.ts";
-import { spawnServer, uniquePrefix, type RunningServer, type SpawnOptions } from "./server-process.ts";
+import { startServer, uniquePrefix, type RunningServer, type SpawnOptions } from "./server-process.ts";
 
 /**
  * The deployment every feature test runs against: instance `one`, a cluster of two workers,
@@ -56,41 +56,19 @@ export class ProcessGuard {
   }
 }
 
-/**
- * `startServer`, with a start-up bound that suits a busy machine (other suites run alongside,
- * and each worker compiles the sources with tsx as it starts).
- */
-export async function startServerPatiently(
+/** `startServer`, with a longer start-up bound for the topologies' several servers at once. */
+export const startServerPatiently = (
   options: SpawnOptions & { workers: number; prefix: string },
   timeoutMs = 90_000,
-): Promise<RunningServer> {
-  const server = spawnServer({
-    ...options,
-    env: { PORT: "0", WORKERS: String(options.workers), REDIS_PREFIX: options.prefix, ...options.env },
-  });
-  try {
-    const line = await Promise.race([
-      server.waitForLine(/listening on port \d+/, timeoutMs),
-      server.exited.then(({ code, signal }) => {
-        throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
-      }),
-    ]);
-    const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix: options.prefix });
-  } catch (error) {
-    for (const pid of childPids(server.child.pid ?? -1)) killIfSame(pid, startTimeOf(pid));
-    await server.stop("SIGKILL");
-    throw error;
-  }
-}
+): Promise<RunningServer> => startServer({ ...options, startTimeoutMs: timeoutMs });
 
-/** Starts `one` (two workers) and `two` (one worker) on a fresh shared prefix. */
-export async function startTopology(): Promise<Topology> {
+/** Starts `one` (two workers) and `two` (one worker) on a fresh shared prefix, with `env` added to both. */
+export async function startTopology(env: Record<string, string> = {}): Promise<Topology> {
   const prefix = uniquePrefix();
   const guard = new ProcessGuard();
   const started = await Promise.allSettled([
-    startServerPatiently({ workers: 2, prefix }),
-    startServerPatiently({ workers: 1, prefix }),
+    startServerPatiently({ workers: 2, prefix, env }),
+    startServerPatiently({ workers: 1, prefix, env }),
   ]);
   for (const result of started) if (result.status === "fulfilled") guard.watch(result.value);
   for (const result of started) {
