@@ -308,34 +308,76 @@ interface Wire {
   claimsPlaceholder: boolean;
 }
 
-const hasPlaceholderClaim = (v: unknown): boolean => {
+const hasBinary = (v: unknown): boolean => {
   const stack: unknown[] = [v];
   while (stack.length > 0) {
     const item = stack.pop();
     if (typeof item !== "object" || item === null) continue;
-    if (!Array.isArray(item) && (item as Record<string, unknown>)._placeholder === true) return true;
+    if (isBinary(item)) return true;
+    stack.push(...(Array.isArray(item) ? item : Object.values(item)));
+  }
+  return false;
+};
+
+/**
+ * Socket.IO's client copies the arguments of a packet with attachments the way this does
+ * (socket.io-parser's deconstructPacket): binaries become placeholders, objects are copied
+ * key by key with `copy[key] = ...`, so an own `__proto__` key does not survive the copy.
+ */
+function deconstruct(v: unknown, attachments: { sizes: number[]; placeholders: WeakSet<object> }): unknown {
+  if (!v) return v;
+  if (isBinary(v)) {
+    const placeholder = { _placeholder: true, num: attachments.sizes.length };
+    attachments.sizes.push(v.byteLength);
+    attachments.placeholders.add(placeholder);
+    return placeholder;
+  }
+  if (Array.isArray(v)) return v.map((item: unknown) => deconstruct(item, attachments));
+  if (typeof v === "object" && !(v instanceof Date)) {
+    const copy: Record<string, unknown> = {};
+    for (const key in v) {
+      if (Object.prototype.hasOwnProperty.call(v, key)) copy[key] = deconstruct((v as Record<string, unknown>)[key], attachments);
+    }
+    return copy;
+  }
+  return v;
+}
+
+/** Whether `v` holds an object claiming to be an attachment placeholder that the encoder did not make. */
+const claimsPlaceholder = (v: unknown, ours: WeakSet<object>): boolean => {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item !== "object" || item === null) continue;
+    if (!ours.has(item) && !Array.isArray(item) && (item as Record<string, unknown>)._placeholder === true) return true;
     stack.push(...Object.values(item));
   }
   return false;
 };
 
-/** What Socket.IO's encoder makes of `[event, ...args]` (JSON, binaries replaced by placeholders). */
+/** What Socket.IO's encoder makes of `[event, ...args]`: JSON, with binaries sent as frames of their own. */
 function wireOf(event: string | number, args: unknown[]): Wire {
-  let attachments = 0;
-  let largestAttachment = 0;
-  const json = JSON.stringify([event, ...args], (_key, v: unknown) => {
-    if (!isBinary(v)) return v;
-    largestAttachment = Math.max(largestAttachment, v.byteLength);
-    return { _placeholder: true, num: attachments++ };
-  });
-  const userJson = JSON.parse(JSON.stringify(args, (_key, v: unknown) => (isBinary(v) ? null : v))) as unknown[];
-  // "4" (Engine.IO message) + "2" or "5<n>-" (Socket.IO event) + the ack id + the JSON.
-  const textFrame = 2 + (attachments > 0 ? String(attachments).length + 1 : 0) + Buffer.byteLength(json);
+  const data = [event, ...args];
+  if (!hasBinary(data)) {
+    const json = JSON.stringify(data);
+    // "4" (Engine.IO message) + "2" (Socket.IO event) + the ack id + the JSON.
+    return {
+      jsonArgs: (JSON.parse(json) as unknown[]).slice(1),
+      largestFrame: 2 + Buffer.byteLength(json),
+      attachments: 0,
+      claimsPlaceholder: false,
+    };
+  }
+  const attachments = { sizes: [] as number[], placeholders: new WeakSet<object>() };
+  const copy = deconstruct(data, attachments);
+  const json = JSON.stringify(copy);
+  const count = attachments.sizes.length;
+  // "4" + "5<count>-" (Socket.IO binary event) + the ack id + the JSON.
   return {
-    jsonArgs: attachments === 0 ? (JSON.parse(json) as unknown[]).slice(1) : undefined,
-    largestFrame: Math.max(textFrame, largestAttachment),
-    attachments,
-    claimsPlaceholder: hasPlaceholderClaim(userJson),
+    jsonArgs: undefined,
+    largestFrame: Math.max(2 + String(count).length + 1 + Buffer.byteLength(json), ...attachments.sizes),
+    attachments: count,
+    claimsPlaceholder: claimsPlaceholder(copy, attachments.placeholders),
   };
 }
 

@@ -5,15 +5,18 @@ import { childPids, isAlive, startTimeOf } from "./support/processes.ts";
 import {
   isText,
   openPollingChat,
+  parseOpenPacket,
   openRawChat,
   pollingHandshake,
   pollingPath,
   rawHttp,
   rssOf,
+  simultaneousRequests,
   tcpExchange,
   textOf,
   WsOpcode,
   type RawChat,
+  type TcpOutcome,
   type RawWebSocket,
 } from "./support/raw-engine.ts";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
@@ -27,8 +30,13 @@ import { inbox, sendLine, type Inbox } from "./support/wire.ts";
  * fresh pair of clients on different workers still talk.
  */
 
-/** The limit the server is started with; whether it is in force is read from the handshake. */
+/** The limit the server is started with (MAX_PAYLOAD_BYTES); the tests read the one in force from the handshake. */
 const configuredMaxPayload = 4096;
+/**
+ * Node's own HTTP server answers 408 and closes a connection whose header is not complete
+ * within `headersTimeout` (60 s), checked every 30 s: within 90 s at the latest.
+ */
+const stallLimitMs = 100_000;
 /** Marks every line an abuse tries to send: none of them may ever reach the watcher. */
 const leakMark = "raw-leak";
 
@@ -44,6 +52,8 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
   const clients: TestClient[] = [];
   const raws: RawWebSocket[] = [];
   let probes = 0;
+  /** Connections that stall before their header ends, opened first thing (see the last test). */
+  let stalled: { openedAt: number; partial: Promise<TcpOutcome>; silent: Promise<TcpOutcome> };
 
   beforeAll(async () => {
     server = await startServerPatiently({
@@ -62,6 +72,11 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
     expect(workers).toHaveLength(2);
     for (const pid of workers) workerStart.set(pid, startTimeOf(pid));
     maxPayload = (await pollingHandshake(server.port)).maxPayload;
+    stalled = {
+      openedAt: Date.now(),
+      partial: tcpExchange(server.port, [Buffer.from(`GET ${pollingPath()} HTTP/1.1\r\nHost: 127.0.0.1\r\n`)], { waitMs: stallLimitMs }),
+      silent: tcpExchange(server.port, [], { waitMs: stallLimitMs }),
+    };
     watcher = await connectClient(server.url, "watcher");
     clients.push(watcher);
     atWatcher = inbox(watcher);
@@ -115,7 +130,7 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
   };
 
   /** A Socket.IO EVENT packet with an ack id whose WebSocket frame is exactly `bytes` long. */
-  const sendPacketOfSize = (bytes: number, tag: string): string => {
+  const packetOfSize = (bytes: number, tag: string): string => {
     const head = `421["message:send",{"room":"lobby","text":"${leakMark} ${tag} `;
     const tail = `"}]`;
     const packet = head + "x".repeat(bytes - head.length - tail.length) + tail;
@@ -131,7 +146,7 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
 
   it("over WebSocket, a packet just under the limit is answered and one over it closes the connection (1009)", async () => {
     const under = await rawChat("under");
-    under.ws.sendText(sendPacketOfSize(maxPayload - 16, "under"));
+    under.ws.sendText(packetOfSize(maxPayload - 16, "under"));
     const answer = await under.ws.next((frame) => isText(frame) && textOf(frame).startsWith("431["));
     const [ack] = JSON.parse(textOf(answer).slice(3)) as unknown[];
     // The text is far over the protocol's limit: refused by validation, not by size.
@@ -140,7 +155,7 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
 
     for (const bytes of [...new Set([maxPayload + 1024, 2 * 1024 * 1024])]) {
       const over = await rawChat(`over${bytes}`);
-      over.ws.sendText(sendPacketOfSize(bytes, `over ${bytes}`));
+      over.ws.sendText(packetOfSize(bytes, `over ${bytes}`));
       expect(await over.ws.closedWithin(10_000), `a ${bytes}-byte frame did not close the connection`).toBe(true);
       expect(over.ws.closeCode).toBe(1009);
     }
@@ -150,10 +165,10 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
   it("over long-polling, a POST over the limit is refused with 413 and one under it is taken", async () => {
     const chat = await openPollingChat(server.port, "poller");
     for (const bytes of [...new Set([maxPayload + 1024, 2 * 1024 * 1024])]) {
-      const response = await chat.post(sendPacketOfSize(bytes, `poll over ${bytes}`));
+      const response = await chat.post(packetOfSize(bytes, `poll over ${bytes}`));
       expect(response.status, `POST of ${bytes} bytes`).toBe(413);
     }
-    const posted = await chat.post(sendPacketOfSize(maxPayload - 16, "poll under"));
+    const posted = await chat.post(packetOfSize(maxPayload - 16, "poll under"));
     expect(posted.status).toBe(200);
     expect(posted.body.toString()).toBe("ok");
     await expectEverythingStillUp();
@@ -345,11 +360,29 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
     await expectEverythingStillUp();
   }, 120_000);
 
-  it("a burst of 40 connections at once is spread over both workers", async () => {
-    const chats = await Promise.all(Array.from({ length: 40 }, (_, i) => openPollingChat(server.port, `burst${i}`)));
-    const workers = await Promise.all(chats.map((chat) => server.workerOf(chat.socketId)));
-    // Engine.IO close packets: the sessions end, and the primary counts them out.
-    await Promise.all(chats.map((chat) => chat.post("1")));
+  it("a burst of 40 handshakes at once is spread over both workers", async () => {
+    // A burst is what a restart or a network blip makes: every client reconnects at once.
+    const handshake = Buffer.from(`GET ${pollingPath()} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+    const answers = await simultaneousRequests(server.port, handshake, 40);
+    const sids = answers.map((answer) => {
+      const text = answer.toString("utf8");
+      expect(text).toMatch(/^HTTP\/1\.1 200 /);
+      return parseOpenPacket(text.slice(text.indexOf("\r\n\r\n") + 4)).sid;
+    });
+    // Connect each session to the namespace, so that its worker logs it.
+    const workers = await Promise.all(
+      sids.map(async (sid, i) => {
+        const posted = await rawHttp(server.port, { method: "POST", path: pollingPath(sid), body: `40{"name":"burst${i}"}` });
+        expect(posted.status).toBe(200);
+        const polled = await rawHttp(server.port, { path: pollingPath(sid) });
+        const connected = polled.body.toString("utf8").split("\x1e").find((packet) => packet.startsWith("40{"));
+        const { sid: socketId } = JSON.parse(connected?.slice(2) ?? "{}") as { sid?: string };
+        const worker = await server.workerOf(socketId ?? "");
+        // An Engine.IO close packet: the session ends and the primary counts it out.
+        await rawHttp(server.port, { method: "POST", path: pollingPath(sid), body: "1" });
+        return worker;
+      }),
+    );
     const perWorker = [1, 2].map((id) => workers.filter((worker) => worker === id).length);
     // The primary balances by least connections: a burst should not all land on one worker.
     expect(Math.min(...perWorker), `connections per worker: ${perWorker.join(", ")}`).toBeGreaterThanOrEqual(10);
@@ -361,13 +394,11 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
     const request = Buffer.from(`GET ${pollingPath()} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
     const rssBefore = [...workerStart.keys()].map(rssOf);
     // Half wait for the open packet, half hang up as soon as the request is written.
-    const outcomes = await Promise.all(
-      Array.from({ length: 500 }, (_, i) =>
-        i % 2 === 0 ? tcpExchange(server.port, [request], { waitMs: 30_000 }) : tcpExchange(server.port, [request], { waitMs: 0 }),
-      ),
-    );
-    const answered = outcomes.filter((_, i) => i % 2 === 0);
-    const sids = answered.map(({ received }) => {
+    const [answered] = await Promise.all([
+      simultaneousRequests(server.port, request, 250),
+      Promise.all(Array.from({ length: 250 }, () => tcpExchange(server.port, [request], { waitMs: 0 }))),
+    ]);
+    const sids = answered.map((received) => {
       const text = received.toString("utf8");
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
       return /"sid":"([^"]+)"/.exec(text)?.[1];
@@ -379,4 +410,13 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
     const rssAfter = [...workerStart.keys()].map(rssOf);
     rssAfter.forEach((rss, i) => expect(rss - (rssBefore[i] ?? 0)).toBeLessThan(200 * 1024 * 1024));
   }, 90_000);
+
+  // Last, so that the wait overlaps the other tests: the connections were opened in beforeAll.
+  it("connections that stall before their header ends are closed, as Node's own server closes them (headersTimeout)", async () => {
+    const [partial, silent] = await Promise.all([stalled.partial, stalled.silent]);
+    const waited = Date.now() - stalled.openedAt;
+    expect(partial.closedByServer, `a partial header was still open after ${waited} ms`).toBe(true);
+    expect(silent.closedByServer, `a connection that sent nothing was still open after ${waited} ms`).toBe(true);
+    expectSameProcesses();
+  }, stallLimitMs + 30_000);
 });

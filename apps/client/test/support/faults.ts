@@ -1,6 +1,7 @@
 import { sleep, spawnServer, uniquePrefix, type RunningServer } from "@chat/server/testing";
 import { connectedId, errorLines, messageLines, spawnCli, stopAllClis, type CliProcess, type Exit } from "./cli.ts";
 import { startDurableRedis, type DurableRedis } from "./durable-redis.ts";
+import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts";
 import { readStream, type StreamEntry } from "./resp.ts";
 import { clusterWorkers, killRef, type ProcessRef } from "./worker-processes.ts";
 
@@ -44,6 +45,8 @@ export async function boundedOr<T, F>(promise: Promise<T>, timeoutMs: number, fa
 
 export interface Rig {
   redis: DurableRedis;
+  /** The proxy the server reaches Redis through, if the rig was started with one. */
+  proxy: RedisProxy | undefined;
   server: RunningServer;
   /** Every worker process seen, so that none outlives the test even if the primary is killed. */
   readonly workersSeen: ProcessRef[];
@@ -79,14 +82,20 @@ async function startCluster(redisUrl: string): Promise<RunningServer> {
   }
 }
 
-/** A durable Redis of the test's own and a 2-worker server that uses it. */
-export async function startRig(): Promise<Rig> {
+/**
+ * A durable Redis of the test's own and a 2-worker server that uses it, directly or (with
+ * `proxy`) through a proxy that can slow the network down.
+ */
+export async function startRig({ proxy: withProxy = false }: { proxy?: boolean } = {}): Promise<Rig> {
   if (current !== undefined) throw new Error("one rig at a time: call stopRig() first");
   const redis = await startDurableRedis();
+  let proxy: RedisProxy | undefined;
   let server: RunningServer;
   try {
-    server = await startCluster(redis.url);
+    proxy = withProxy ? await startRedisProxy(redis.port) : undefined;
+    server = await startCluster(proxy?.url ?? redis.url);
   } catch (error) {
+    await proxy?.close();
     await redis.dispose();
     throw error;
   }
@@ -99,7 +108,7 @@ export async function startRig(): Promise<Rig> {
     return live;
   };
   workers();
-  current = { redis, server, workersSeen, workers };
+  current = { redis, proxy, server, workersSeen, workers };
   return current;
 }
 
@@ -122,6 +131,7 @@ export async function stopRig(): Promise<void> {
     }
     rig.workersSeen.forEach(killRef);
   } finally {
+    await rig.proxy?.close();
     await rig.redis.dispose();
   }
 }
@@ -221,12 +231,23 @@ export async function finish(rig: Rig, senders: Participant[], listeners: Partic
   }, 80_000, 250);
 
   const everyone = [...senders, ...listeners];
-  const printedAll = async () => {
+  /**
+   * Until every client has printed as many messages as the stream holds from the others, or
+   * none has printed anything for `quietMs` (what is missing then is not on its way), or 60 s.
+   */
+  const printedAll = async (quietMs = 15_000) => {
     const stream = await readStream(rig.redis.port, key);
-    return pollUntil(
-      () => everyone.every(({ cli, name }) => messageLines(cli).length >= expectedFor(stream, name).length),
-      60_000,
-    );
+    const printed = () => everyone.reduce((sum, { cli }) => sum + cli.stdout.length, 0);
+    let last = printed();
+    let lastChange = Date.now();
+    return pollUntil(() => {
+      if (printed() !== last) {
+        last = printed();
+        lastChange = Date.now();
+      }
+      const complete = everyone.every(({ cli, name }) => messageLines(cli).length >= expectedFor(stream, name).length);
+      return complete || Date.now() - lastChange > quietMs;
+    }, 60_000);
   };
   await printedAll();
   await sleep(1_000);

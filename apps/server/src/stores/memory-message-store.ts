@@ -1,4 +1,12 @@
-import { compareMessageIds, type ChatMessage, type DirectMessage, type MessageId, type RoomName, type UserName } from "@chat/protocol";
+import {
+  compareMessageIds,
+  type ChatMessage,
+  type ClientId,
+  type DirectMessage,
+  type MessageId,
+  type RoomName,
+  type UserName,
+} from "@chat/protocol";
 import { roomOf, userRoomOf } from "../rooms.ts";
 import {
   logLength,
@@ -82,6 +90,10 @@ export class MemoryMessageStore implements MessageStore {
       this.#deliver.direct(userRoomOf(from), senderSocket, message);
     }
     return posted;
+  }
+
+  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
+    return this.#posted.get(`dm ${from} ${clientId}`);
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {

@@ -43,6 +43,8 @@ export interface MessageStore {
   postToRoom(post: RoomPost): Promise<Posted>;
   /** Answers with the id in the sender's inbox. */
   postDirect(post: DirectPost): Promise<Posted>;
+  /** The direct post this sender made earlier with this client id, if any. */
+  findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined>;
   readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>>;
   readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>>;
 }

@@ -1,4 +1,4 @@
-import type { ChatMessage, DirectMessage, RoomName, UserName } from "@chat/protocol";
+import type { ChatMessage, ClientId, DirectMessage, RoomName, UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { roomOf, userRoomOf } from "../rooms.ts";
 import {
@@ -38,13 +38,15 @@ export class RedisMessageStore implements MessageStore {
 
   #roomKey = (room: RoomName) => `${this.#prefix}:room:${room}`;
   #inboxKey = (user: UserName) => `${this.#prefix}:inbox:${user}`;
-  #dedupeKey = (user: UserName, clientId: string | undefined) => `${this.#prefix}:sent:${user}:${clientId ?? "-"}`;
+  /** Room posts and direct posts remember client ids apart: a client id may read like any suffix. */
+  #dedupeKey = (kind: "room" | "dm", user: UserName, clientId: string | undefined) =>
+    `${this.#prefix}:sent:${kind}:${user}:${clientId ?? "-"}`;
 
   async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
     const [id] = (await this.#guard(() =>
       postToRoomScript.run(
         this.#redis,
-        [this.#roomKey(room), this.#dedupeKey(from, clientId)],
+        [this.#roomKey(room), this.#dedupeKey("room", from, clientId)],
         [
           String(logLength),
           from,
@@ -66,7 +68,7 @@ export class RedisMessageStore implements MessageStore {
     const [id] = (await this.#guard(() =>
       postDirectScript.run(
         this.#redis,
-        [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey(from, clientId && `dm-${clientId}`)],
+        [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
         [
           String(logLength),
           from,
@@ -83,6 +85,13 @@ export class RedisMessageStore implements MessageStore {
       ),
     )) as [string, number];
     return { id, sentAt: sentAtOf(id) };
+  }
+
+  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
+    const seen = await this.#guard(() => this.#redis.get(this.#dedupeKey("dm", from, clientId)));
+    // The value is "<id in the recipient's inbox> <id in the sender's inbox>".
+    const id = seen?.split(" ")[1];
+    return id === undefined ? undefined : { id, sentAt: sentAtOf(id) };
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {

@@ -159,6 +159,39 @@ export function tcpExchange(port: number, chunks: Buffer[], { gapMs = 0, waitMs 
   });
 }
 
+/**
+ * Opens `count` TCP connections, and once all are up writes `request` on every one of them in
+ * the same tick: a burst as the server sees one. Resolves with what each received before
+ * the server closed it (or `waitMs` passed).
+ */
+export async function simultaneousRequests(port: number, request: Buffer, count: number, waitMs = 30_000): Promise<Buffer[]> {
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(port, "127.0.0.1", () => resolve(socket));
+          socket.once("error", reject);
+        }),
+    ),
+  );
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<Buffer>((resolve) => {
+        const chunks: Buffer[] = [];
+        const timer = setTimeout(() => socket.destroy(), waitMs);
+        socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+        socket.on("error", () => undefined);
+        socket.on("close", () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks));
+        });
+      }),
+  );
+  for (const socket of sockets) socket.write(request);
+  return Promise.all(answers);
+}
+
 /** A WebSocket frame as received: its opcode and (unmasked) payload. */
 export interface WsFrame {
   opcode: number;
