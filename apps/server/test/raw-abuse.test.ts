@@ -5,7 +5,6 @@ import { childPids, isAlive, startTimeOf } from "./support/processes.ts";
 import {
   isText,
   openPollingChat,
-  parseOpenPacket,
   openRawChat,
   pollingHandshake,
   pollingPath,
@@ -25,9 +24,9 @@ import { inbox, sendLine, type Inbox } from "./support/wire.ts";
 /**
  * Abuse below Socket.IO, against the primary's port: oversized packets, malformed Engine.IO
  * packets, a flood of abandoned handshakes, unknown sessions, bytes that are not HTTP, a
- * header that never ends and a reader that stops reading. After each, the primary and both
- * workers are the same processes as at the start, nothing leaked to a watching client, and a
- * fresh pair of clients on different workers still talk.
+ * header that never ends (by size and by time) and a reader that stops reading. After each,
+ * the primary and both workers are the same processes as at the start, nothing leaked to a
+ * watching client, and a fresh pair of clients on different workers still talk.
  */
 
 /** The limit the server is started with (MAX_PAYLOAD_BYTES); the tests read the one in force from the handshake. */
@@ -360,36 +359,8 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
     await expectEverythingStillUp();
   }, 120_000);
 
-  it("a burst of 40 handshakes at once is spread over both workers", async () => {
-    // A burst is what a restart or a network blip makes: every client reconnects at once.
-    const handshake = Buffer.from(`GET ${pollingPath()} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
-    const answers = await simultaneousRequests(server.port, handshake, 40);
-    const sids = answers.map((answer) => {
-      const text = answer.toString("utf8");
-      expect(text).toMatch(/^HTTP\/1\.1 200 /);
-      return parseOpenPacket(text.slice(text.indexOf("\r\n\r\n") + 4)).sid;
-    });
-    // Connect each session to the namespace, so that its worker logs it.
-    const workers = await Promise.all(
-      sids.map(async (sid, i) => {
-        const posted = await rawHttp(server.port, { method: "POST", path: pollingPath(sid), body: `40{"name":"burst${i}"}` });
-        expect(posted.status).toBe(200);
-        const polled = await rawHttp(server.port, { path: pollingPath(sid) });
-        const connected = polled.body.toString("utf8").split("\x1e").find((packet) => packet.startsWith("40{"));
-        const { sid: socketId } = JSON.parse(connected?.slice(2) ?? "{}") as { sid?: string };
-        const worker = await server.workerOf(socketId ?? "");
-        // An Engine.IO close packet: the session ends and the primary counts it out.
-        await rawHttp(server.port, { method: "POST", path: pollingPath(sid), body: "1" });
-        return worker;
-      }),
-    );
-    const perWorker = [1, 2].map((id) => workers.filter((worker) => worker === id).length);
-    // The primary balances by least connections: a burst should not all land on one worker.
-    expect(Math.min(...perWorker), `connections per worker: ${perWorker.join(", ")}`).toBeGreaterThanOrEqual(10);
-    await expectEverythingStillUp({ anyWorkers: true });
-  }, 60_000);
-
-  // Last: its abandoned sessions live on (until Engine.IO's ping timeout) and skew the balancing.
+  // Near the end: its abandoned sessions live on (until Engine.IO's ping timeout, 45 s) and
+  // skew the primary's least-connection balancing until then.
   it("a flood of 500 handshakes opened at once and abandoned", async () => {
     const request = Buffer.from(`GET ${pollingPath()} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
     const rssBefore = [...workerStart.keys()].map(rssOf);

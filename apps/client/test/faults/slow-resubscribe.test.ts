@@ -20,6 +20,16 @@ import {
  * publishers are back and the writers' lines are stored and published without them), and
  * Redis's answer to it arrives together with the messages published just after it, in one
  * read, as TCP may hand them to a worker whose event loop was busy.
+ *
+ * This fails, and shows a bug in the server: a worker sends `sync:required` on its
+ * subscriber's "ready" event (apps/server/src/worker.ts, via onSubscriptionRestored in
+ * redis-clients.ts), but node-redis emits "ready" only after it has handed on every message
+ * that came in the same read as the answers to its resubscription. Those messages reach the
+ * clients before `sync:required`; each client shows them (nothing tells it to hold them back
+ * yet), which moves its last shown id past everything published while the subscription was
+ * down; the resync that follows asks for what came after that id, and the missed lines are
+ * never shown. With `batchMs = 0` (the same slow resubscription, no batching) it passes: the
+ * catch-up itself works.
  */
 
 const lines = 160;

@@ -150,6 +150,8 @@ export interface Participant {
 
 async function join(server: RunningServer, name: string): Promise<Participant> {
   const cli = spawnCli([name, "--url", server.url]);
+  // A client that dies is a failed check (it stops printing), not a crash of the test on EPIPE.
+  cli.child.stdin?.on("error", () => undefined);
   const id = connectedId(await cli.waitForLine(/^connected, id: /, { timeoutMs: startTimeoutMs }));
   return { name, cli, worker: await server.workerOf(id, startTimeoutMs), written: [] };
 }
@@ -255,7 +257,11 @@ export async function finish(rig: Rig, senders: Participant[], listeners: Partic
   senders.forEach((sender) => sender.cli.end());
   const exits = new Map<string, Ending>(
     await Promise.all(
-      senders.map(async (sender) => [sender.name, await boundedOr(sender.cli.exited, 80_000, "still running" as const)] as const),
+      senders.map(async (sender) => {
+        // Resolves once the process has exited and its output is all read.
+        const ending: Ending = await sender.cli.exit(80_000).catch((): Ending => "still running");
+        return [sender.name, ending] as const;
+      }),
     ),
   );
   // The listeners keep running: let them show anything still on its way, then settle.

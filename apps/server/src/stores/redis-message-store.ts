@@ -15,6 +15,9 @@ import {
 } from "./message-store.ts";
 import { postDirectScript, postToRoomScript } from "./post-scripts.ts";
 
+const firstPossibleId = "0-0";
+const lastPossibleId = "18446744073709551615-18446744073709551615";
+
 /** The uid the adapter sees on posted messages: no worker has it, so every worker delivers them. */
 const publisherUid = "chat-store";
 
@@ -127,6 +130,10 @@ export class RedisMessageStore implements MessageStore {
   /** One more entry than asked tells whether there is more. */
   async #read(key: string, range: Range): Promise<{ entries: Entry[]; more: boolean }> {
     const count = range.limit + 1;
+    // Nothing comes before the first possible id or after the last; Redis calls such a range an error.
+    if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) {
+      return { entries: [], more: false };
+    }
     if ("after" in range) {
       const entries = (await this.#guard(() =>
         this.#redis.xRange(key, `(${range.after}`, "+", { COUNT: count }),

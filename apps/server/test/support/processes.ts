@@ -9,14 +9,17 @@ import { sourceFlags } from "./server-process.ts";
 export const clientMain = fileURLToPath(new URL("../../../client/src/main.ts", import.meta.url));
 const clientDir = fileURLToPath(new URL("../../../client/", import.meta.url));
 
-/** The pids of the direct children of `pid` (for a primary: its workers). */
+/**
+ * The Node.js processes among the direct children of `pid`: for a primary, its workers (not
+ * the compiler service that tsx may run for a moment while it loads a module).
+ */
 export function childPids(pid: number): number[] {
   try {
     return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
       .split("\n")
       .filter((line) => line.trim() !== "")
       .map(Number)
-      .filter((child) => isAlive(child));
+      .filter((child) => isAlive(child) && commandOf(child) === "node");
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -231,4 +234,13 @@ export function createNetworkNamespace(): NetworkNamespace {
       execFileSync("ip", ["netns", "del", name]);
     },
   };
+}
+
+/** The command name of a process ("node" for Node.js), or undefined once it is gone. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
 }
