@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 
 const packages = ["packages/protocol", "apps/server", "apps/client"];
 for (const dir of packages) rmSync(`${dir}/test-results.json`, { force: true });
-const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", ...process.argv.slice(2)], {
+const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   stdio: "inherit",
 });
 

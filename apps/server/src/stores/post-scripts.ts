@@ -55,33 +55,36 @@ return { id, fresh }
  * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
  * ARGV: log length, from, to, text, clientId ('' for none), dedupe seconds, channel prefix,
  * publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id.
- * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before].
+ * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
  */
 export const postDirectScript = new LuaScript(`${publish}
 local client_id = ARGV[5]
-local fields = { 'from', ARGV[2], 'to', ARGV[3], 'text', ARGV[4] }
-if client_id ~= '' then
-  table.insert(fields, 'clientId')
-  table.insert(fields, client_id)
-end
-local to_id, from_id = false, false
+local to_id, from_id, at = false, false, false
 local fresh = 0
 if client_id ~= '' then
   local seen = redis.call('GET', KEYS[3])
-  if seen then to_id, from_id = string.match(seen, '^(%S+) (%S+)$') end
+  if seen then to_id, from_id, at = string.match(seen, '^(%S+) (%S+) (%S+)$') end
 end
 if not to_id then
   fresh = 1
+  -- One time for both copies: their ids come from two streams and may differ.
+  local now = redis.call('TIME')
+  at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+  local fields = { 'from', ARGV[2], 'to', ARGV[3], 'text', ARGV[4], 'sentAt', at }
+  if client_id ~= '' then
+    table.insert(fields, 'clientId')
+    table.insert(fields, client_id)
+  end
   to_id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
   if KEYS[2] == KEYS[1] then
     from_id = to_id
   else
     from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
   end
-  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id, 'EX', ARGV[6]) end
+  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at, 'EX', ARGV[6]) end
 end
 local function message(id)
-  local m = { id = id, from = ARGV[2], to = ARGV[3], text = ARGV[4], sentAt = sent_at(id) }
+  local m = { id = id, from = ARGV[2], to = ARGV[3], text = ARGV[4], sentAt = tonumber(at) }
   if client_id ~= '' then m.clientId = client_id end
   return m
 end
@@ -91,5 +94,5 @@ if fresh == 1 then
   end
   publish(ARGV[7], ARGV[8], ARGV[10], ARGV[11], 'dm:new', message(from_id))
 end
-return { from_id, fresh }
+return { from_id, fresh, at }
 `);

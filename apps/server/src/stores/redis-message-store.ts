@@ -68,7 +68,7 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
-    const [id] = (await this.#guard(() =>
+    const [id, , sentAt] = (await this.#guard(() =>
       postDirectScript.run(
         this.#redis,
         [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
@@ -86,15 +86,15 @@ export class RedisMessageStore implements MessageStore {
           senderSocket,
         ],
       ),
-    )) as [string, number];
-    return { id, sentAt: sentAtOf(id) };
+    )) as [string, number, string];
+    return { id, sentAt: Number(sentAt) };
   }
 
   async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
     const seen = await this.#guard(() => this.#redis.get(this.#dedupeKey("dm", from, clientId)));
-    // The value is "<id in the recipient's inbox> <id in the sender's inbox>".
-    const id = seen?.split(" ")[1];
-    return id === undefined ? undefined : { id, sentAt: sentAtOf(id) };
+    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt>".
+    const [, id, sentAt] = seen?.split(" ") ?? [];
+    return id === undefined ? undefined : { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
@@ -121,7 +121,7 @@ export class RedisMessageStore implements MessageStore {
         from: message.from ?? "",
         to: message.to ?? "",
         text: message.text ?? "",
-        sentAt: sentAtOf(id),
+        sentAt: message.sentAt === undefined ? sentAtOf(id) : Number(message.sentAt),
         ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
       })),
     };
