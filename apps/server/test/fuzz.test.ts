@@ -130,7 +130,7 @@ const key = fc.oneof(
 );
 /** Nested arrays and objects, thousands deep. */
 const deep = fc
-  .record({ depth: fc.integer({ min: 20, max: 2_000 }), kind: fc.constantFrom("array", "object", "mixed"), inner: shortString })
+  .record({ depth: fc.integer({ min: 20, max: 500 }), kind: fc.constantFrom("array", "object", "mixed"), inner: shortString })
   .map(({ depth, kind, inner }) => {
     let value: unknown = inner;
     for (let level = 0; level < depth; level++) {
