@@ -21,15 +21,12 @@ import {
  * Redis's answer to it arrives together with the messages published just after it, in one
  * read, as TCP may hand them to a worker whose event loop was busy.
  *
- * This fails, and shows a bug in the server: a worker sends `sync:required` on its
- * subscriber's "ready" event (apps/server/src/worker.ts, via onSubscriptionRestored in
- * redis-clients.ts), but node-redis emits "ready" only after it has handed on every message
- * that came in the same read as the answers to its resubscription. Those messages reach the
- * clients before `sync:required`; each client shows them (nothing tells it to hold them back
- * yet), which moves its last shown id past everything published while the subscription was
- * down; the resync that follows asks for what came after that id, and the missed lines are
- * never shown. With `batchMs = 0` (the same slow resubscription, no batching) it passes: the
- * catch-up itself works.
+ * node-redis hands on the messages that came in the same read as the answers to its
+ * resubscription before it emits "ready". A worker that passed them on would let each client
+ * show them first, moving its last shown id past everything published while the subscription
+ * was down, and the catch-up on `sync:required` would then skip those lines for good. The
+ * worker drops pattern messages from the moment its subscriber is cut off until it is ready
+ * again (apps/server/src/redis-clients.ts), so the clients fetch them all, in order.
  */
 
 const lines = 160;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { onLines } from "@chat/server/testing";
 
 /** The client package's directory: `tsx` resolves from here. */
 const clientDir = fileURLToPath(new URL("../../", import.meta.url));
@@ -51,17 +52,12 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   let exit: Exit | undefined;
 
-  const split = (stream: NodeJS.ReadableStream | null, into: string[]) => {
-    let rest = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      into.push(...parts);
-      if (process.env.CHAT_TEST_VERBOSE) parts.forEach((line) => process.stderr.write(`[chat ${args[0] ?? ""} ${child.pid}] ${line}\n`));
+  const split = (stream: NodeJS.ReadableStream | null, into: string[]) =>
+    onLines(stream, (line) => {
+      into.push(line);
+      if (process.env.CHAT_TEST_VERBOSE) process.stderr.write(`[chat ${args[0] ?? ""} ${child.pid}] ${line}\n`);
       listeners.forEach((listener) => listener());
     });
-  };
   split(child.stdout, stdout);
   split(child.stderr, stderr);
   // A process can exit before its pipes are drained: wait for both to close.

@@ -57,16 +57,19 @@ export class RedisPresenceStore implements PresenceStore {
 
   async refresh(sessions: PresenceSession[]): Promise<void> {
     const expiry = Date.now() + presenceTtlMs;
-    // Issued together, node-redis pipelines these into few round trips.
-    await Promise.all(
-      sessions.flatMap(({ scope, user, socketId }) => [
+    const ttl = Number(keyTtlMs);
+    const scopes = new Set(sessions.map(({ scope }) => scope));
+    // Issued together, node-redis pipelines these into few round trips. Keys shared by many
+    // sessions (a scope's users, the list of scopes) are touched once.
+    await Promise.all([
+      ...sessions.flatMap(({ scope, user, socketId }) => [
         this.#redis.zAdd(this.#sessionsKey(scope, user), { score: expiry, value: socketId }),
-        this.#redis.pExpire(this.#sessionsKey(scope, user), Number(keyTtlMs)),
+        this.#redis.pExpire(this.#sessionsKey(scope, user), ttl),
         this.#redis.zAdd(this.#usersKey(scope), { score: expiry, value: user }, { GT: true }),
-        this.#redis.pExpire(this.#usersKey(scope), Number(keyTtlMs)),
-        this.#redis.sAdd(this.#scopesKey, scope),
       ]),
-    );
+      ...[...scopes].map((scope) => this.#redis.pExpire(this.#usersKey(scope), ttl)),
+      ...(scopes.size === 0 ? [] : [this.#redis.sAdd(this.#scopesKey, [...scopes])]),
+    ]);
   }
 
   async sweep(): Promise<{ scope: PresenceScope; user: UserName }[]> {

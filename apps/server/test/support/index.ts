@@ -17,3 +17,5 @@ export {
   type TestClient,
 } from "./chat-clients.ts";
 export { freePort, startOwnRedis, type OwnRedis } from "./redis-server.ts";
+export { onLines } from "./lines.ts";
+export { childPids, clusterWorkerId, isAlive, killIfSame, startTimeOf } from "./processes.ts";

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { sleep } from "./chat-clients.ts";
+import { onLines } from "./lines.ts";
 import { sourceFlags } from "./server-process.ts";
 
 /** The command-line client's entry point, run from source. */
@@ -125,24 +126,17 @@ export function spawnLines(command: string, args: string[], options: { env?: Nod
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  const split = (stream: NodeJS.ReadableStream | null, into: string[]) => {
-    let rest = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      for (const line of parts) {
-        into.push(line);
-        if (process.env.CHAT_TEST_VERBOSE) process.stderr.write(`[${command} ${child.pid}] ${line}\n`);
-        for (const waiter of [...waiters]) {
-          if (waiter.pattern.test(line)) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve(line);
-          }
+  const split = (stream: NodeJS.ReadableStream | null, into: string[]) =>
+    onLines(stream, (line) => {
+      into.push(line);
+      if (process.env.CHAT_TEST_VERBOSE) process.stderr.write(`[${command} ${child.pid}] ${line}\n`);
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(line);
         }
       }
     });
-  };
   split(child.stdout, stdout);
   split(child.stderr, stderr);
   child.stdin?.on("error", () => undefined); // writing to a process that has gone is not the test's failure

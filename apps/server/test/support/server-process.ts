@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { onLines } from "./lines.ts";
 
 /** The server's entry point, run from source: tests need no build. */
 export const serverMain = fileURLToPath(new URL("../../src/main.ts", import.meta.url));
@@ -50,15 +51,8 @@ export function spawnServer({ env = {}, args = [], wrapper = [] }: SpawnOptions 
       }
     }
   };
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = "";
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop() ?? "";
-      parts.forEach(take);
-    });
-  }
+  for (const stream of [child.stdout, child.stderr]) onLines(stream, take);
+
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
