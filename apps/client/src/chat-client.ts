@@ -2,6 +2,7 @@ import {
   ChatMessage,
   ConnectRefusal,
   DirectMessage,
+  MessageBatch,
   PresenceChange,
   TypingNotice,
   ackSchemaOf,
@@ -59,7 +60,10 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const { print } = events;
   let failures = 0;
   let current: RoomName = defaultRoom;
-  /** Client ids of this session's own lines, which it never shows back to itself. */
+  /**
+   * Client ids of this session's own lines, which it never shows back to itself: the server
+   * leaves them out of `message:new`, but a `message:batch` holds them like any other line.
+   */
   const ownIds = new Set<string>();
 
   const rooms = new Map<RoomName, Feed<ChatMessage>>();
@@ -224,6 +228,12 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   socket.on("message:new", (raw) => {
     const message = ChatMessage.safeParse(raw);
     if (message.success) rooms.get(message.data.room)?.accept(message.data);
+  });
+  // Several lines of one room, oldest first: shown as that many `message:new`, each once.
+  socket.on("message:batch", (raw) => {
+    const batch = MessageBatch.safeParse(raw);
+    if (!batch.success) return;
+    for (const message of batch.data) rooms.get(message.room)?.accept(message);
   });
   socket.on("dm:new", (raw) => {
     const message = DirectMessage.safeParse(raw);

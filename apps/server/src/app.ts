@@ -12,6 +12,7 @@ import { authenticate, RefusedConnection } from "./handshake.ts";
 import { InFlight } from "./in-flight.ts";
 import { countingAcks, noMetrics } from "./ops/metrics.ts";
 import { keepPresence } from "./presence-keeper.ts";
+import { announced } from "./presence-notices.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { onlineScope } from "./stores/presence-store.ts";
 
@@ -54,7 +55,7 @@ export function createChatApp(
   const actions = createActions(deps);
   const events = Object.keys(actions) as ClientEventName[];
   const inFlight = new InFlight();
-  const handlers = events.map((event) => [event, defineHandler(event, actions[event], log, inFlight, metrics)] as const);
+  const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], log, inFlight, metrics)] as const));
   const stopPresence = keepPresence(io, presence, log);
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
@@ -68,44 +69,67 @@ export function createChatApp(
   io.use(identify);
   // Last, so that it counts only what nothing else refuses, as close as can be to the connection itself.
   if (maxConnections !== undefined) io.use(limitConnections(maxConnections, log));
+  /*
+   * The listeners below are shared by every connection, which they find in `this` (Socket.IO
+   * calls each on its socket): a connection holds no closure of its own, only the slots that
+   * point to them. Ten thousand idle connections are that much lighter.
+   */
+  /** Every event a client sends: a protocol event goes to its handler, anything else is refused. */
+  function onEvent(this: ChatSocket, event: unknown, ...raw: unknown[]): void {
+    const handler = typeof event === "string" && isClientEventName(event) ? handlers.get(event) : undefined;
+    if (handler !== undefined) {
+      void handler(this)(...raw);
+      return;
+    }
+    const { ack: reply } = splitAck(raw);
+    const ack = reply && countingAcks(metrics, reply);
+    if (ack === undefined) metrics.dropped("unknown_event");
+    log.error(`refused unknown event ${JSON.stringify(String(event)).slice(0, 80)} from id: ${this.id}`);
+    ack?.(fail("unknown_event", `unknown event ${String(event).slice(0, 64)}`));
+  }
+  /** Every packet sent to one connection, counted by the metrics (chat lines delivered). */
+  function onSent(event: string, ...args: unknown[]): void {
+    metrics.delivered(event, args);
+  }
+  function onDisconnecting(this: ChatSocket): void {
+    // The rooms are still known here; by "disconnect" they are gone.
+    const rooms = chatRoomsOf(this.rooms);
+    const session = { user: this.data.name, socketId: this.id };
+    void inFlight.track(() =>
+      bestEffort("record departure", (async () => {
+        for (const room of rooms) await leaveRoom(deps, this, room);
+        await presence.leave({ scope: onlineScope, ...session });
+      })()),
+    );
+  }
+  function onDisconnect(this: ChatSocket): void {
+    metrics.disconnected();
+    log.info(`disconnected, id: ${this.id}`);
+  }
+
   io.on("connection", (socket: ChatSocket) => {
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();
-    socket.onAnyOutgoing((event: string) => metrics.delivered(event));
+    // The middlewares have read what they need of the handshake, and `socket.handshake` keeps
+    // its headers: the HTTP request it came with (a few kB) need not live as long as the
+    // connection. (Socket.IO's own advice for servers that hold many connections.)
+    (socket.conn as { request: unknown }).request = null;
+    socket.onAny(onEvent);
+    socket.onAnyOutgoing(onSent);
+    socket.on("disconnecting", onDisconnecting);
+    socket.on("disconnect", onDisconnect);
     void socket.join([roomOf(defaultRoom), userRoomOf(user)]);
+    // Both at once: one round trip. Redis runs them in order, as it would one after the other.
+    const session = { user, socketId: socket.id };
     void bestEffort("record presence", (async () => {
-      await presence.enter({ scope: onlineScope, user, socketId: socket.id });
-      if (await presence.enter({ scope: roomOf(defaultRoom), user, socketId: socket.id })) {
-        socket.to(roomOf(defaultRoom)).emit("presence:joined", { room: defaultRoom, user });
-      }
+      // The whole service (`online`) is no room: only the lobby may hear of the arrival.
+      const [, inLobby] = await Promise.all([
+        presence.enter({ scope: onlineScope, ...session }),
+        presence.enter({ scope: roomOf(defaultRoom), ...session }),
+      ]);
+      if (announced(inLobby, "arrival")) socket.to(roomOf(defaultRoom)).emit("presence:joined", { room: defaultRoom, user });
     })());
-
-    for (const [event, handler] of handlers) {
-      (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(event, handler(socket));
-    }
-    socket.onAny((event: unknown, ...raw: unknown[]) => {
-      if (isClientEventName(event)) return;
-      const { ack: reply } = splitAck(raw);
-      const ack = reply && countingAcks(metrics, reply);
-      if (ack === undefined) metrics.dropped("unknown_event");
-      log.error(`refused unknown event ${JSON.stringify(String(event)).slice(0, 80)} from id: ${socket.id}`);
-      ack?.(fail("unknown_event", `unknown event ${String(event).slice(0, 64)}`));
-    });
-    socket.on("disconnecting", () => {
-      // The rooms are still known here; by "disconnect" they are gone.
-      const rooms = chatRoomsOf(socket.rooms);
-      void inFlight.track(() =>
-        bestEffort("record departure", (async () => {
-          for (const room of rooms) await leaveRoom(deps, socket, room);
-          await presence.leave({ scope: onlineScope, user, socketId: socket.id });
-        })()),
-      );
-    });
-    socket.on("disconnect", () => {
-      metrics.disconnected();
-      log.info(`disconnected, id: ${socket.id}`);
-    });
   });
 
   return {

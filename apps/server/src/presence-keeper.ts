@@ -1,7 +1,26 @@
 import type { ChatServer } from "./chat-socket.ts";
 import type { Log } from "./log.ts";
-import { chatRoomOf, chatRoomsOf, roomOf } from "./rooms.ts";
+import { announced } from "./presence-notices.ts";
+import { chatRoomOf } from "./rooms.ts";
 import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStore } from "./stores/presence-store.ts";
+
+/**
+ * This process's sessions: one in the whole service per connection, one per chat room it is
+ * in. Walked as the store reads them, a batch at a time, rather than gathered first: a tick
+ * holds a batch's worth, not one object per session of the process. Each batch is read and
+ * sent in one go, so a departure recorded after it reaches Redis after it too; a connection
+ * gone by the time the walk comes back to it is skipped, so no refresh brings back a session
+ * whose departure is already recorded.
+ */
+function* sessionsOf(io: ChatServer): Generator<PresenceSession> {
+  for (const socket of io.of("/").sockets.values()) {
+    const user = socket.data.name;
+    if (socket.connected) yield { scope: onlineScope, user, socketId: socket.id };
+    for (const socketRoom of socket.rooms) {
+      if (socket.connected && chatRoomOf(socketRoom) !== undefined) yield { scope: socketRoom, user, socketId: socket.id };
+    }
+  }
+}
 
 /**
  * Keeps this process's sessions alive in the presence store and announces the users of
@@ -9,23 +28,26 @@ import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStor
  */
 export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log): () => void {
   let failing = false;
+  // A tick that outlasts the interval (Redis slow or away) is not joined by another.
+  let running = false;
   const tick = async () => {
-    const sessions: PresenceSession[] = [];
-    for (const socket of io.of("/").sockets.values()) {
-      const user = socket.data.name;
-      sessions.push({ scope: onlineScope, user, socketId: socket.id });
-      for (const room of chatRoomsOf(socket.rooms)) sessions.push({ scope: roomOf(room), user, socketId: socket.id });
-    }
+    if (running) return;
+    running = true;
     try {
-      await presence.refresh(sessions);
-      for (const { scope, user } of await presence.sweep()) {
+      await presence.refresh(sessionsOf(io));
+      for (const { scope, user, usersAfter } of await presence.sweep()) {
         const room = chatRoomOf(scope);
-        if (room !== undefined) io.to(scope).emit("presence:left", { room, user });
+        // A swept user had no session left there: always news; only the room's size decides.
+        if (room !== undefined && announced({ news: true, usersAfter }, "departure")) {
+          io.to(scope).emit("presence:left", { room, user });
+        }
       }
       failing = false;
     } catch (error) {
       if (!failing) log.error("could not refresh presence", error);
       failing = true;
+    } finally {
+      running = false;
     }
   };
   const timer = setInterval(() => void tick(), presenceRefreshMs);

@@ -1,5 +1,6 @@
 import { createClient, type RedisClientType } from "redis";
 import type { Log } from "./log.ts";
+import { GatedSubscriptions } from "./redis-subscriptions.ts";
 
 /** Back off from 100 ms to 2 s between attempts, forever: Redis coming back is the normal case. */
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** attempt, 2000);
@@ -38,52 +39,59 @@ export interface RedisClients {
   /** Publishes for the adapter and runs every command. */
   pub: RedisClientType;
   /**
-   * Subscribed to the adapter's channels; a subscribed connection can run nothing else.
-   * From the moment its connection is lost until it is back with its subscriptions renewed,
-   * the messages of its pattern subscription (room and user broadcasts) are dropped: some
-   * of those published meanwhile never reach it, and a later one must not be shown before
-   * them. Clients fetch them all from the stores on `sync:required` instead.
+   * Subscribed to the adapter's channels (sharded: SSUBSCRIBE), the channel of each room
+   * with members here among them; a subscribed connection can run nothing else. From the
+   * moment its connection is lost until it is back with its subscriptions renewed, the
+   * messages of every subscription are dropped: some of those published meanwhile never reach
+   * it, and a later one must not be shown before them. Clients fetch them all from the stores
+   * on `sync:required` instead.
    */
   sub: RedisClientType;
   /** Runs `listener` each time the subscriber is back after an outage, its subscriptions renewed. */
   onSubscriptionRestored(listener: () => void): void;
+  /**
+   * Resolves once every subscription asked for so far is in place: a room's channel is
+   * subscribed when its first member here joins, and what is published before that is not
+   * delivered here. At once while the subscriber is down.
+   */
+  subscriptionsSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
-type PatternListener = (message: Buffer, channel: Buffer) => void;
-
-/** `sub`, whose pattern subscriptions deliver only while `open()` says so. */
-function gated(sub: RedisClientType, open: () => boolean): RedisClientType {
-  const pSubscribe = (patterns: string | string[], listener: PatternListener, bufferMode?: boolean) =>
-    sub.pSubscribe(patterns, (message: Buffer, channel: Buffer) => {
-      if (open()) listener(message, channel);
-    }, bufferMode as true);
-  return new Proxy(sub, {
-    get(target, property) {
-      if (property === "pSubscribe" || property === "PSUBSCRIBE") return pSubscribe;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+export interface ConnectOptions {
+  /** Called for each message the subscriber receives from Redis, on any channel, delivered or dropped. */
+  received?: () => void;
 }
 
-export async function connectRedis(url: string, log: Log): Promise<RedisClients> {
+export async function connectRedis(url: string, log: Log, { received = () => {} }: ConnectOptions = {}): Promise<RedisClients> {
   const restored: (() => void)[] = [];
   let subscribed = true;
+  let outages = 0;
   const pub = createRedisClient(url, "publisher", log);
   const sub = createRedisClient(url, "subscriber", log, {
-    onLost: () => (subscribed = false),
-    // node-redis emits "ready" only once it has subscribed again.
+    onLost: () => {
+      subscribed = false;
+      outages += 1;
+    },
+    // node-redis emits "ready" only once it has renewed the subscriptions it knows of; the
+    // rest are renewed here before messages flow again.
     onRestored: () => {
-      subscribed = true;
-      restored.forEach((listener) => listener());
+      const outage = outages;
+      void subscriptions.renew().then(() => {
+        // Lost again meanwhile: the next "ready" renews them.
+        if (outage !== outages) return;
+        subscribed = true;
+        restored.forEach((listener) => listener());
+      });
     },
   });
+  const subscriptions = new GatedSubscriptions(sub, { open: () => subscribed, received, log });
   await Promise.all([pub.connect(), sub.connect()]);
   return {
     pub,
-    sub: gated(sub, () => subscribed),
+    sub: subscriptions.client,
     onSubscriptionRestored: (listener) => void restored.push(listener),
+    subscriptionsSettled: () => subscriptions.settled(),
     close: async () => {
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },

@@ -141,10 +141,10 @@ describe("flags win over the environment", () => {
       args: [`--redis-url=${redis.url}`, `--redis-prefix=${prefix}`],
     });
     expect(server.lines.join("\n")).toContain(`with 2 workers, Redis adapter at ${redis.url} (prefix ${prefix})`);
-    // Both workers subscribed to the adapter's request channel on the Redis the flag named.
-    const channel = `${prefix}-request#/#`;
+    // Both workers subscribed to the adapter's namespace channel on the Redis the flag named.
+    const channel = `${prefix}#/#`;
     const subscribers = () =>
-      execFileSync("redis-cli", ["-p", String(redis.port), "pubsub", "numsub", channel], { encoding: "utf8" }).trim().split("\n");
+      execFileSync("redis-cli", ["-p", String(redis.port), "pubsub", "shardnumsub", channel], { encoding: "utf8" }).trim().split("\n");
     await waitUntil("two subscribers on the flag's Redis", () => (subscribers()[1] === "2" ? true : undefined), 10_000);
     expect(subscribers()).toEqual([channel, "2"]);
   });

@@ -3,48 +3,51 @@ import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { clientsOnDifferentWorkers, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { settle } from "./support/ops.ts";
+import { ok, request } from "./support/requests.ts";
 import { inbox, sendLine } from "./support/wire.ts";
 
 type RedisClient = ReturnType<typeof createClient>;
 
-/** A PUBLISH seen by a pattern subscriber: the channel and the raw payload bytes. */
+/** A message seen by a subscriber: the channel and the raw payload bytes. */
 interface Published {
   channel: string;
   payload: Buffer;
 }
 
-/** A node-redis connection of the test's own, pattern-subscribed in buffer mode, recording what it hears. */
-async function observe(pattern: string): Promise<{
+/** A node-redis connection of the test's own, recording what it hears in buffer mode. */
+interface Observer {
   seen: Published[];
   waitFor(predicate: (published: Published) => boolean, timeoutMs?: number): Promise<Published>;
   close(): Promise<void>;
-}> {
+}
+
+/** Observes `channels` with SSUBSCRIBE, or the classic pattern `pattern` with PSUBSCRIBE. */
+async function observe(what: { sharded: string[] } | { pattern: string }): Promise<Observer> {
   const client: RedisClient = createClient({ url: defaultRedisUrl });
   client.on("error", () => undefined);
   await client.connect();
   const seen: Published[] = [];
   const waiters: { predicate: (published: Published) => boolean; resolve: (published: Published) => void }[] = [];
-  await client.pSubscribe(
-    pattern,
-    (payload: Buffer, channel: Buffer) => {
-      const published = { channel: channel.toString(), payload };
-      seen.push(published);
-      for (const waiter of [...waiters]) {
-        if (waiter.predicate(published)) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(published);
-        }
+  const listener = (payload: Buffer, channel: Buffer) => {
+    const published = { channel: channel.toString(), payload };
+    seen.push(published);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(published)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(published);
       }
-    },
-    true,
-  );
+    }
+  };
+  if ("sharded" in what) await client.sSubscribe(what.sharded, listener, true);
+  else await client.pSubscribe(what.pattern, listener, true);
   return {
     seen,
     waitFor(predicate, timeoutMs = 10_000) {
       const already = seen.find(predicate);
       if (already !== undefined) return Promise.resolve(already);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`nothing matching was published on ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`nothing matching was published within ${timeoutMs} ms`)), timeoutMs);
         waiters.push({
           predicate,
           resolve: (published) => {
@@ -65,7 +68,7 @@ const contains = (text: string) => (published: Published) => published.payload.i
 /** The exact channel name, with the regex characters of the prefix escaped. */
 const escape = (value: string) => value.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");
 
-describe("the Redis adapter's channels, seen from Redis", () => {
+describe("the sharded Redis adapter's channels, seen from Redis", () => {
   let server: RunningServer;
   let plain: RedisClient;
   const clients: TestClient[] = [];
@@ -82,62 +85,123 @@ describe("the Redis adapter's channels, seen from Redis", () => {
     await server?.stop();
   }, 60_000);
 
-  it("every worker subscribes to the request and response channels and to the broadcast pattern", async () => {
+  /** How many connections hold each of `channels` with SSUBSCRIBE. */
+  const holders = async (...channels: string[]) => ({ ...(await plain.PUBSUB_SHARDNUMSUB(channels)) });
+  /** Polls until the holders of `channel` are `count`; the adapter (un)subscribes without waiting. */
+  const settleHolders = async (channel: string, count: number) =>
+    (await settle(() => holders(channel), (held) => held[channel] === count))[channel];
+
+  it("with no clients: each worker holds the namespace's channel and its own response channel, nothing classic", async () => {
     const { prefix } = server;
-    const channels = await plain.PUBSUB_CHANNELS(`${prefix}*`);
-    const requestChannel = `${prefix}-request#/#`;
-    const responseChannel = `${prefix}-response#/#`;
-    expect(channels).toContain(requestChannel);
-    expect(channels).toContain(responseChannel);
-    // Plus one private response channel a worker: `<prefix>-response#/#<uid>#`.
-    const own = channels.filter((channel) => new RegExp(`^${escape(responseChannel)}[^#]+#$`).test(channel));
+    const namespaceChannel = `${prefix}#/#`;
+    const channels = await plain.PUBSUB_SHARDCHANNELS(`${prefix}*`);
+    // `<prefix>#/#<uid>#`: the uid is 16 hex digits, a different one a worker.
+    const own = channels.filter((channel) => new RegExp(`^${escape(namespaceChannel)}[0-9a-f]{16}#$`).test(channel));
     expect(own).toHaveLength(2);
-    expect(channels.sort()).toEqual([requestChannel, responseChannel, ...own].sort());
+    expect(channels.sort()).toEqual([namespaceChannel, ...own].sort());
+    expect(await holders(namespaceChannel, ...own)).toEqual({ [namespaceChannel]: 2, [own[0] ?? ""]: 1, [own[1] ?? ""]: 1 });
 
-    const counts = await plain.PUBSUB_NUMSUB([requestChannel, responseChannel]);
-    expect(counts).toEqual({ [requestChannel]: 2, [responseChannel]: 2 });
-
-    // Redis counts a pattern once however many connections hold it, and other tests share this
-    // Redis, so NUMPAT can only say the patterns are there at all...
-    expect(await plain.PUBSUB_NUMPAT()).toBeGreaterThanOrEqual(1);
-    // ...while PUBLISH answers how many connections received a message: both workers, by the
-    // pattern `<prefix>#/#*` alone (no plain channel has this name). The room is one no worker
-    // knows, so the adapter drops the message unread.
-    const receivers = await plain.publish(`${prefix}#/#no-such-room#`, "probe");
-    expect(receivers).toBe(2);
+    // None of the classic adapter's channels or its pattern: a PUBLISH on a room's classic
+    // channel reaches no one.
+    expect(await plain.PUBSUB_CHANNELS(`${prefix}*`)).toEqual([]);
+    expect(await plain.publish(`${prefix}#/#room:lobby#`, "probe")).toBe(0);
   });
 
-  it("a chat line is published once, msgpack-encoded, on the room's channel `<prefix>#/#room:lobby#`", async () => {
+  it("a worker holds a room's channel while it has members in the room, and only then", async () => {
     const { prefix } = server;
-    const observer = await observe(`${prefix}#*`);
+    const channelOf = (socketRoom: string) => `${prefix}#/#${socketRoom}#`;
+    const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
+    clients.push(a, b, ...extra);
+    extra.forEach((client) => client.close());
+
+    // Everyone is in the lobby, and in the room of their user name: A and B on their workers.
+    expect(await settleHolders(channelOf("room:lobby"), 2)).toBe(2);
+    expect(await settleHolders(channelOf("user:A"), 1)).toBe(1);
+    expect(await settleHolders(channelOf("user:B"), 1)).toBe(1);
+    // A socket's own room is no room of the adapter's dynamic channels.
+    expect(await holders(channelOf(a.id ?? "-"), channelOf(b.id ?? "-"))).toEqual({
+      [channelOf(a.id ?? "-")]: 0,
+      [channelOf(b.id ?? "-")]: 0,
+    });
+
+    const room = `side-${randomBytes(4).toString("hex")}`;
+    const channel = channelOf(`room:${room}`);
+    expect(await holders(channel)).toEqual({ [channel]: 0 });
+    // A join is answered once the worker holds the room's channel.
+    await ok(a, "room:join", { room });
+    expect(await holders(channel)).toEqual({ [channel]: 1 });
+    await ok(b, "room:join", { room });
+    expect(await holders(channel)).toEqual({ [channel]: 2 });
+    await ok(a, "room:leave", { room });
+    expect(await settleHolders(channel, 1)).toBe(1);
+    await ok(b, "room:leave", { room });
+    expect(await settleHolders(channel, 0)).toBe(0);
+    expect(await plain.PUBSUB_SHARDCHANNELS(channel)).toEqual([]);
+  });
+
+  it("a room its only member on a worker leaves and joins again at once keeps reaching that member", async () => {
+    const { prefix } = server;
+    const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
+    clients.push(a, b, ...extra);
+    extra.forEach((client) => client.close());
+    const room = `again-${randomBytes(4).toString("hex")}`;
+    const channel = `${prefix}#/#room:${room}#`;
+    await ok(b, "room:join", { room });
+    await ok(a, "room:join", { room });
+    // Both requests in one go: the join reaches A's worker before Redis has answered the
+    // unsubscribe that A's leaving sent, the room having had no other member there.
+    for (let round = 0; round < 5; round++) {
+      const [left, joined] = await Promise.all([request(a, "room:leave", { room }), request(a, "room:join", { room })]);
+      expect([left.ok, joined.ok]).toEqual([true, true]);
+    }
+    expect(await holders(channel)).toEqual({ [channel]: 2 });
+    const atA = inbox(a);
+    const text = `after rejoining ${randomBytes(4).toString("hex")}`;
+    await sendLine(b, text, room);
+    expect(await atA.waitForText(text)).toMatchObject({ room, from: "B" });
+  });
+
+  it("a chat line is SPUBLISHed once, as the adapter's own broadcast, on the room's channel `<prefix>#/#room:lobby#`", async () => {
+    const { prefix } = server;
+    const lobbyChannel = `${prefix}#/#room:lobby#`;
+    const sharded = await observe({ sharded: [lobbyChannel] });
+    const classic = await observe({ pattern: `${prefix}*` });
     try {
       const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
       clients.push(a, b, ...extra);
       extra.forEach((client) => client.close());
       const atB = inbox(b);
       const text = `over redis ${randomBytes(4).toString("hex")}`;
-      const id = await sendLine(a, text);
-      const published = await observer.waitFor(contains(text));
-      expect(published.channel).toBe(`${prefix}#/#room:lobby#`);
-      // MessagePack in the adapter's own format, not JSON: a fixarray of [uid, packet, opts].
-      expect(published.payload[0]).toBe(0x93);
-      expect(published.payload.includes(Buffer.from("message:new"))).toBe(true);
-      expect(published.payload.includes(Buffer.from(id))).toBe(true);
-      expect(published.payload.includes(Buffer.from("room:lobby"))).toBe(true);
-      expect(published.payload.includes(Buffer.from(a.id ?? "-"))).toBe(true); // the sender is excepted
-      await atB.waitForText(text);
+      await sendLine(a, text);
+      const published = await sharded.waitFor(contains(text));
+      const delivered = await atB.waitForText(text);
+      expect(published.channel).toBe(lobbyChannel);
+      // What the sharded adapter publishes for `io.to("room:lobby").except(<A's socket>).emit(
+      // "message:new", message)`, in its JSON form, with a uid that is no worker's.
+      expect(JSON.parse(published.payload.toString("utf8"))).toEqual({
+        type: 3,
+        data: {
+          packet: { type: 2, data: ["message:new", delivered] },
+          opts: { rooms: ["room:lobby"], except: [a.id], flags: {} },
+        },
+        uid: "chat-store",
+        nsp: "/",
+      });
 
       // A second line from the same worker is published after the first: once it is seen, any
       // second copy of the first would have been seen too.
       const next = `over redis, second ${randomBytes(4).toString("hex")}`;
       await sendLine(a, next);
-      await observer.waitFor(contains(next));
-      expect(observer.seen.filter(contains(text))).toHaveLength(1);
-      expect(observer.seen.filter(contains(next)).map(({ channel }) => channel)).toEqual([`${prefix}#/#room:lobby#`]);
+      await sharded.waitFor(contains(next));
+      expect(sharded.seen.filter(contains(text))).toHaveLength(1);
+      expect(sharded.seen.filter(contains(next)).map(({ channel }) => channel)).toEqual([lobbyChannel]);
       await atB.waitForText(next);
       expect(atB.texts()).toEqual([text, next]);
+      // Nothing on the classic channels.
+      expect(classic.seen).toEqual([]);
     } finally {
-      await observer.close();
+      await sharded.close();
+      await classic.close();
     }
   });
 });
@@ -154,9 +218,9 @@ describe("the default prefix", () => {
     await server?.stop();
   }, 60_000);
 
-  it("uses the adapter's standard layout `socket.io#/#…` that other Socket.IO tools expect", async () => {
+  it("uses the sharded adapter's standard layout `socket.io#/#…` that other Socket.IO tools expect", async () => {
     expect(server.lines.some((line) => line.includes("(prefix socket.io)"))).toBe(true);
-    const observer = await observe("socket.io#*");
+    const observer = await observe({ sharded: ["socket.io#/#room:lobby#"] });
     try {
       const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
       clients.push(a, b, ...extra);
@@ -173,11 +237,13 @@ describe("the default prefix", () => {
       plain.on("error", () => undefined);
       await plain.connect();
       try {
-        const channels = await plain.PUBSUB_CHANNELS("socket.io-*");
-        expect(channels).toContain("socket.io-request#/#");
-        expect(channels).toContain("socket.io-response#/#");
-        const counts = await plain.PUBSUB_NUMSUB("socket.io-request#/#");
-        expect(counts["socket.io-request#/#"]).toBeGreaterThanOrEqual(2);
+        const channels = await plain.PUBSUB_SHARDCHANNELS("socket.io#/#*");
+        expect(channels).toContain("socket.io#/#");
+        expect(channels).toContain("socket.io#/#room:lobby#");
+        const counts = await plain.PUBSUB_SHARDNUMSUB(["socket.io#/#", "socket.io#/#room:lobby#"]);
+        expect(counts["socket.io#/#"]).toBeGreaterThanOrEqual(2);
+        // Both workers, and this test's own observer.
+        expect(counts["socket.io#/#room:lobby#"]).toBeGreaterThanOrEqual(3);
       } finally {
         await plain.quit();
       }

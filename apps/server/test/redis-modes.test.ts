@@ -159,9 +159,9 @@ describe("REDIS_URL set to a Redis of its own: a cluster joined through that Red
     // the stored message are there, and nothing of this server is on the default Redis.
     const redisCli = (port: number, ...args: string[]) =>
       execFileSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
-    const channel = `${server.prefix}-request#/#`;
-    expect(redisCli(redis.port, "pubsub", "numsub", channel)).toEqual([channel, "2"]);
-    expect(redisCli(6379, "pubsub", "numsub", channel)).toEqual([channel, "0"]);
+    const channel = `${server.prefix}#/#`;
+    expect(redisCli(redis.port, "pubsub", "shardnumsub", channel)).toEqual([channel, "2"]);
+    expect(redisCli(6379, "pubsub", "shardnumsub", channel)).toEqual([channel, "0"]);
     expect(redisCli(redis.port, "--scan", "--pattern", `${server.prefix}:*`).length).toBeGreaterThan(0);
     expect(redisCli(6379, "--scan", "--pattern", `${server.prefix}:*`)).toEqual([]);
   });

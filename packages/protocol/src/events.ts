@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ackOf, type Ack } from "./ack.ts";
-import { ChatMessage, DirectMessage, DirectSend, MessageSend, MessageSent } from "./messages.ts";
+import { ChatMessage, DirectMessage, DirectSend, MessageBatch, MessageSend, MessageSent } from "./messages.ts";
 import {
   Empty,
   HistoryFetch,
@@ -36,6 +36,7 @@ export const clientEvents = {
 /** Every event a server pushes: the schema of its arguments. */
 export const serverEvents = {
   "message:new": z.tuple([ChatMessage]),
+  "message:batch": z.tuple([MessageBatch]),
   "dm:new": z.tuple([DirectMessage]),
   "presence:joined": z.tuple([PresenceChange]),
   "presence:left": z.tuple([PresenceChange]),

@@ -10,6 +10,7 @@ export {
   MessageSend,
   MessageSent,
   ChatMessage,
+  MessageBatch,
   DirectSend,
   DirectMessage,
 } from "./messages.ts";

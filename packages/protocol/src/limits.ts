@@ -21,6 +21,15 @@ export const limits = {
   typingIntervalMs: 2000,
   /** Longest client-chosen message id, in characters. */
   clientIdMaxLength: 64,
+  /** Most messages one `message:batch` carries: one frame stays well under a client's packet limit. */
+  batchMaxLength: 100,
+  /**
+   * Most users a room may hold and still announce arrivals and departures (`presence:joined`,
+   * `presence:left`): a change is announced only if the room holds at most this many users
+   * both before and after it. Every notice goes to every member, n²/2 of them as a room fills
+   * up to n users, so a larger room stays quiet and its clients ask `presence:who` instead.
+   */
+  presenceNoticeMaxUsers: 100,
 } as const;
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.ts";
+import { compareMessageIds } from "./message-ids.ts";
 import { RoomName, UserName } from "./names.ts";
 
 /** Half of a UTF-16 surrogate pair standing alone: no character, and no UTF-8 can carry it. */
@@ -54,6 +55,29 @@ export const ChatMessage = z.strictObject({
   clientId: ClientId.optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/**
+ * `message:batch`: several messages of one room in one frame, oldest first, as the server
+ * sends them when a room's messages queue up. Unlike `message:new`, a batch also reaches the
+ * senders of the messages it holds: a client recognises its own lines by `clientId`.
+ */
+export const MessageBatch = z
+  .array(ChatMessage)
+  .min(1, { error: "a batch holds at least one message" })
+  .max(limits.batchMaxLength, { error: `a batch holds at most ${limits.batchMaxLength} messages` })
+  .refine((messages) => messages.every((message) => message.room === messages[0]?.room), {
+    error: "every message of a batch is of one room",
+    abort: true,
+  })
+  .refine(
+    (messages) =>
+      messages.every((message, i) => {
+        const before = messages[i - 1];
+        return before === undefined || compareMessageIds(before.id, message.id) < 0;
+      }),
+    { error: "a batch holds its messages in id order, each once" },
+  );
+export type MessageBatch = z.infer<typeof MessageBatch>;
 
 /** `dm:send`: a line for every session of one user (and the sender's other sessions). */
 export const DirectSend = z.strictObject({ to: UserName, text: MessageText, clientId: ClientId.optional() });

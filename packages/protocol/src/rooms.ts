@@ -25,7 +25,10 @@ export type RoomList = z.infer<typeof RoomList>;
 export const PresenceList = z.strictObject({ room: RoomName, users: z.array(UserName) });
 export type PresenceList = z.infer<typeof PresenceList>;
 
-/** `presence:joined` / `presence:left`: a user's first session arrived in, or last left, a room. */
+/**
+ * `presence:joined` / `presence:left`: a user's first session arrived in, or last left, a room
+ * of at most `limits.presenceNoticeMaxUsers` users (larger rooms announce nobody).
+ */
 export const PresenceChange = z.strictObject({ room: RoomName, user: UserName });
 export type PresenceChange = z.infer<typeof PresenceChange>;
 

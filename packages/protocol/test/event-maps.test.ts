@@ -33,7 +33,14 @@ type ClientNames =
   | "history:fetch"
   | "dm:send"
   | "dm:fetch";
-type ServerNames = "message:new" | "dm:new" | "presence:joined" | "presence:left" | "typing:started" | "sync:required";
+type ServerNames =
+  | "message:new"
+  | "message:batch"
+  | "dm:new"
+  | "presence:joined"
+  | "presence:left"
+  | "typing:started"
+  | "sync:required";
 
 describe("event maps", () => {
   it("name exactly the registries' events", () => {
@@ -75,10 +82,13 @@ describe("event maps", () => {
     const push: ServerToClientEvents["message:new"] = () => undefined;
     // @ts-expect-error a pushed message names its sender
     push({ id: "1-0", room: "lobby", text: "hi", sentAt: 1 });
+    const batch: ServerToClientEvents["message:batch"] = () => undefined;
+    // @ts-expect-error a batch is a list of messages, even of one
+    batch({ id: "1-0", room: "lobby", from: "alice", text: "hi", sentAt: 1 });
     const sync: ServerToClientEvents["sync:required"] = () => undefined;
     // @ts-expect-error sync:required carries a reason
     sync();
-    expect([emit, list, direct, join, push, sync].map((fn) => typeof fn)).toStrictEqual(Array(6).fill("function"));
+    expect([emit, list, direct, join, push, batch, sync].map((fn) => typeof fn)).toStrictEqual(Array(7).fill("function"));
   });
 
   it("drive handlers written against the maps", () => {

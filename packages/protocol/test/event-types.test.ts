@@ -86,8 +86,9 @@ describe("client events take their payload schemas and an ack of their result sc
 });
 
 describe("server events carry their schemas", () => {
-  it("message:new and dm:new", () => {
+  it("message:new, message:batch and dm:new", () => {
     expectTypeOf<ServerToClientEvents["message:new"]>().parameters.toEqualTypeOf<[ChatMessage]>();
+    expectTypeOf<ServerToClientEvents["message:batch"]>().parameters.toEqualTypeOf<[ChatMessage[]]>();
     expectTypeOf<ServerToClientEvents["dm:new"]>().parameters.toEqualTypeOf<[DirectMessage]>();
   });
 

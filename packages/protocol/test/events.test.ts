@@ -12,6 +12,7 @@ import {
   InboxFetch,
   InboxPage,
   isClientEventName,
+  MessageBatch,
   MessageSend,
   MessageSent,
   ok,
@@ -45,6 +46,7 @@ describe("registries", () => {
     ]);
     expect(Object.keys(serverEvents)).toStrictEqual([
       "message:new",
+      "message:batch",
       "dm:new",
       "presence:joined",
       "presence:left",
@@ -71,6 +73,7 @@ describe("registries", () => {
 
   it.each([
     { event: "message:new", payloads: [ChatMessage] },
+    { event: "message:batch", payloads: [MessageBatch] },
     { event: "dm:new", payloads: [DirectMessage] },
     { event: "presence:joined", payloads: [PresenceChange] },
     { event: "presence:left", payloads: [PresenceChange] },
@@ -136,6 +139,7 @@ describe("isClientEventName", () => {
 
   it.each([
     "message:new",
+    "message:batch",
     "dm:new",
     "sync:required",
     "room:create",
@@ -212,6 +216,7 @@ describe("the package's entry point", () => {
       "HistoryFetch",
       "InboxFetch",
       "InboxPage",
+      "MessageBatch",
       "MessageId",
       "MessageSend",
       "MessageSent",

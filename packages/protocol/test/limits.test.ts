@@ -13,6 +13,8 @@ describe("limits", () => {
       roomsPerConnectionMax: 50,
       typingIntervalMs: 2000,
       clientIdMaxLength: 64,
+      batchMaxLength: 100,
+      presenceNoticeMaxUsers: 100,
     });
     expect(defaultRoom).toBe("lobby");
   });

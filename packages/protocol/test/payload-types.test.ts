@@ -11,6 +11,7 @@ import {
   type DirectSend,
   type ErrorCode,
   type HistoryFetch,
+  type MessageBatch,
   type InboxFetch,
   type InboxPage,
   type MessageSend,
@@ -34,6 +35,7 @@ describe("payload types", () => {
     expectTypeOf<MessageSend>().toEqualTypeOf<{ room: string; text: string; clientId?: string | undefined }>();
     expectTypeOf<MessageSent>().toEqualTypeOf<{ id: string; sentAt: number }>();
     expectTypeOf<ChatMessage>().toEqualTypeOf<Message>();
+    expectTypeOf<MessageBatch>().toEqualTypeOf<Message[]>();
   });
 
   it("direct messages", () => {

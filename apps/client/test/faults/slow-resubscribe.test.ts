@@ -16,7 +16,7 @@ import {
 
 /*
  * The Redis restart of redis-restart.test.ts on a slower network: the workers' subscribers
- * take a while to subscribe again (their PSUBSCRIBE reaches Redis `holdMs` late, while the
+ * take a while to subscribe again (their SSUBSCRIBE reaches Redis `holdMs` late, while the
  * publishers are back and the writers' lines are stored and published without them), and
  * Redis's answer to it arrives together with the messages published just after it, in one
  * read, as TCP may hand them to a worker whose event loop was busy.
@@ -25,8 +25,9 @@ import {
  * resubscription before it emits "ready". A worker that passed them on would let each client
  * show them first, moving its last shown id past everything published while the subscription
  * was down, and the catch-up on `sync:required` would then skip those lines for good. The
- * worker drops pattern messages from the moment its subscriber is cut off until it is ready
- * again (apps/server/src/redis-clients.ts), so the clients fetch them all, in order.
+ * worker drops the messages of its subscriptions from the moment its subscriber is cut off
+ * until it is ready again, its subscriptions renewed (apps/server/src/redis-clients.ts), so
+ * the clients fetch them all, in order.
  */
 
 const lines = 160;

@@ -4,8 +4,9 @@ import { sleep } from "@chat/server/testing";
 /**
  * A TCP proxy in front of Redis (point REDIS_URL at it), for a slow network: it passes
  * everything through as is, until `slowResubscribe` is called. From then on, a connection
- * that subscribes to a pattern (PSUBSCRIBE: what the Socket.IO Redis adapter's subscriber
- * sends when it connects again) has that command, and whatever it sends after it, held for
+ * that subscribes to sharded channels or to a pattern (SSUBSCRIBE, PSUBSCRIBE: what the
+ * Socket.IO Redis adapter's subscriber sends when it connects again, the sharded adapter's
+ * and the classic one's) has that command, and whatever it sends after it, held for
  * `holdMs`; and Redis's answers from then on reach it `batchMs` later, in one piece, as
  * TCP may deliver them to a process whose event loop was busy.
  */
@@ -44,7 +45,7 @@ export async function startRedisProxy(redisPort: number): Promise<RedisProxy> {
     let batch: Buffer[] | undefined;
 
     client.on("data", (chunk: Buffer) => {
-      const hold = slow !== undefined && /psubscribe/i.test(chunk.toString("latin1")) ? slow : undefined;
+      const hold = slow !== undefined && /[ps]subscribe/i.test(chunk.toString("latin1")) ? slow : undefined;
       toRedis = toRedis.then(async () => {
         if (hold !== undefined) {
           slowed += 1;

@@ -1,5 +1,6 @@
 import { fail, limits, ok } from "@chat/protocol";
 import type { ChatDeps } from "../chat-deps.ts";
+import { announced } from "../presence-notices.ts";
 import { chatRoomsOf, roomOf } from "../rooms.ts";
 import type { Act } from "./define-handler.ts";
 
@@ -24,7 +25,7 @@ export const roomJoin =
         : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
     if (!already) {
       const user = socket.data.name;
-      if (await presence.enter({ scope: socketRoom, user, socketId: socket.id })) {
+      if (announced(await presence.enter({ scope: socketRoom, user, socketId: socket.id }), "arrival")) {
         socket.to(socketRoom).emit("presence:joined", { room, user });
       }
     }

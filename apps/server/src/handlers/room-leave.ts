@@ -1,16 +1,17 @@
 import { fail, ok } from "@chat/protocol";
 import type { ChatDeps } from "../chat-deps.ts";
+import { announced } from "../presence-notices.ts";
 import { roomOf } from "../rooms.ts";
 import type { ChatSocket } from "../chat-socket.ts";
 import type { RoomName } from "@chat/protocol";
 import type { Act } from "./define-handler.ts";
 
-/** Takes the connection out of the room and tells the room when the user's last session left. */
+/** Takes the connection out of the room and tells the room (if small) when the user's last session left. */
 export async function leaveRoom({ presence }: ChatDeps, socket: ChatSocket, room: RoomName): Promise<void> {
   const socketRoom = roomOf(room);
   await socket.leave(socketRoom);
   const user = socket.data.name;
-  if (await presence.leave({ scope: socketRoom, user, socketId: socket.id })) {
+  if (announced(await presence.leave({ scope: socketRoom, user, socketId: socket.id }), "departure")) {
     socket.to(socketRoom).emit("presence:left", { room, user });
   }
 }

@@ -16,8 +16,8 @@ export interface ChatMetrics {
   answered(ack: Ack<unknown>): void;
   /** A request failed with nothing to carry the error back: `code` is the protocol's, or `no_ack`. */
   dropped(code: ErrorCode | "no_ack"): void;
-  /** `event` was sent to one socket of this process. */
-  delivered(event: string): void;
+  /** `event`, with `args`, was sent to one socket of this process. */
+  delivered(event: string, args: readonly unknown[]): void;
 }
 
 export const noMetrics: ChatMetrics = {
@@ -30,9 +30,15 @@ export const noMetrics: ChatMetrics = {
 };
 
 /** The server-to-client events that carry chat lines: the ones `chat_messages_out_total` counts. */
-export const deliveredEvents = ["message:new", "dm:new"] as const;
+export const deliveredEvents = ["message:new", "message:batch", "dm:new"] as const;
 const isDeliveredEvent = (event: string): event is (typeof deliveredEvents)[number] =>
   (deliveredEvents as readonly string[]).includes(event);
+
+/** How many chat lines one delivered event carries: a batch its messages, the others one. */
+const linesIn = (event: (typeof deliveredEvents)[number], args: readonly unknown[]): number => {
+  const [batch] = args;
+  return event === "message:batch" && Array.isArray(batch) ? batch.length : 1;
+};
 
 /**
  * The chat's metrics in `registry`, every labelled series present from the start (at 0), so
@@ -54,7 +60,7 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
   });
   const messagesOut = new Counter({
     name: "chat_messages_out_total",
-    help: "Chat lines delivered to connected sockets, one per receiving socket, by event (message:new, dm:new).",
+    help: "Chat lines delivered to connected sockets, one per receiving socket, by event (message:new, message:batch: each line of a batch, dm:new).",
     labelNames: ["event"] as const,
     registers,
   });
@@ -88,8 +94,8 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
       if (!ack.ok) errors.inc({ code: ack.error.code });
     },
     dropped: (code) => errors.inc({ code }),
-    delivered: (event) => {
-      if (isDeliveredEvent(event)) messagesOut.inc({ event });
+    delivered: (event, args) => {
+      if (isDeliveredEvent(event)) messagesOut.inc({ event }, linesIn(event, args));
     },
   };
 }

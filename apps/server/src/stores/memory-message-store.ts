@@ -27,6 +27,10 @@ export interface LocalDelivery {
 /**
  * The single-process store: the same behaviour as Redis streams (ordered `<ms>-<seq>` ids,
  * capped logs, at-most-once per clientId), kept in memory and delivered locally.
+ *
+ * Each message is delivered alone, as `message:new`, never in a `message:batch`: a post here
+ * completes within the call, so posts never queue behind one in flight, which is what makes
+ * the Redis store batch them.
  */
 export class MemoryMessageStore implements MessageStore {
   readonly #deliver: LocalDelivery;

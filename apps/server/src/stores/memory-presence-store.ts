@@ -1,27 +1,27 @@
 import type { UserName } from "@chat/protocol";
-import type { PresenceScope, PresenceSession, PresenceStore } from "./presence-store.ts";
+import type { PresenceExpiry, PresenceScope, PresenceSession, PresenceShift, PresenceStore } from "./presence-store.ts";
 
 /** Presence for the single process: nothing can die behind its back, so nothing expires. */
 export class MemoryPresenceStore implements PresenceStore {
   /** scope -> user -> socket ids */
   readonly #scopes = new Map<PresenceScope, Map<UserName, Set<string>>>();
 
-  async enter({ scope, user, socketId }: PresenceSession): Promise<boolean> {
+  async enter({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
     const users = this.#scopes.get(scope) ?? new Map<UserName, Set<string>>();
     this.#scopes.set(scope, users);
     const sessions = users.get(user) ?? new Set<string>();
     users.set(user, sessions);
     const first = sessions.size === 0;
     sessions.add(socketId);
-    return first;
+    return { news: first, usersAfter: users.size };
   }
 
-  async leave({ scope, user, socketId }: PresenceSession): Promise<boolean> {
-    const sessions = this.#scopes.get(scope)?.get(user);
-    if (sessions === undefined || !sessions.delete(socketId)) return false;
-    if (sessions.size > 0) return false;
-    this.#scopes.get(scope)?.delete(user);
-    return true;
+  async leave({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
+    const users = this.#scopes.get(scope);
+    const sessions = users?.get(user);
+    const last = sessions !== undefined && sessions.delete(socketId) && sessions.size === 0;
+    if (last) users?.delete(user);
+    return { news: last, usersAfter: users?.size ?? 0 };
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
@@ -34,7 +34,7 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async refresh(): Promise<void> {}
 
-  async sweep(): Promise<{ scope: PresenceScope; user: UserName }[]> {
+  async sweep(): Promise<PresenceExpiry[]> {
     return [];
   }
 }

@@ -5,7 +5,11 @@ export interface RoomPost {
   from: UserName;
   text: string;
   clientId: ClientId | undefined;
-  /** The sending connection, which already shows its own line and must not get it back. */
+  /**
+   * The sending connection, which already shows its own line: a message delivered alone
+   * (`message:new`) is not sent back to it. In a `message:batch` it is, and the client
+   * recognises it by its clientId.
+   */
   senderSocket: string;
 }
 
@@ -35,7 +39,8 @@ export type Range = { after: MessageId; limit: number } | { before: MessageId | 
 /**
  * Where messages are kept and from where they are delivered. Posting stores the message
  * and publishes it in one step, so a message that is stored is always delivered, and every
- * member of a room receives the room's messages in id order. A post that repeats a
+ * member of a room receives the room's messages in id order, one by one or, when posts to
+ * the room queue up, several in one `message:batch`. A post that repeats a
  * (sender, clientId) pair stores and delivers nothing again, and answers with the first
  * post's id.
  */

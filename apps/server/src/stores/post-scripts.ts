@@ -3,18 +3,27 @@ import { LuaScript } from "./lua-script.ts";
 /*
  * Posting is one Lua script: Redis runs it atomically, so "stored" and "published" cannot
  * be separated by a crash, and Redis publishes a room's messages in the order it assigned
- * their ids. The published bytes are the Redis adapter's own message format
- * (`[uid, packet, { rooms, except, flags }]` in MessagePack), as any Socket.IO emitter
- * writes it: every worker, the sender's included, delivers the message to its members.
+ * their ids. What it publishes is exactly what the sharded Redis adapter publishes for
+ * `io.to(room).except(sid).emit(event, message)`: a ClusterAdapter BROADCAST (type 3) of an
+ * EVENT packet (type 2), in JSON as the adapter writes it when nothing is binary, with
+ * SPUBLISH on the room's own channel `<prefix>#/#<room>#`. Only workers with members in the
+ * room subscribe to that channel, and every one of them, the sender's included, delivers it:
+ * the uid is no worker's, and the adapter skips only messages carrying its own.
  */
 
+// The JSON is put together around cjson rather than by it: cjson writes an empty table as
+// `{}`, while `except` must stay an array and `flags` an object. `message` is whatever value
+// the script passes (one message or an array of them), sent as the event's single argument;
+// cjson keeps 14 significant digits of a number, enough for a time in milliseconds.
 const publish = `
 local function publish(channel_prefix, uid, room, except_sid, event, message)
-  local except = {}
-  if except_sid ~= '' then except = { except_sid } end
-  local packet = { type = 2, data = { event, message }, nsp = '/' }
-  local opts = { rooms = { room }, except = except, flags = {} }
-  redis.call('PUBLISH', channel_prefix .. room .. '#', cmsgpack.pack({ uid, packet, opts }))
+  local except = ''
+  if except_sid ~= '' then except = cjson.encode(except_sid) end
+  local broadcast = '{"type":3,"data":{"packet":{"type":2,"data":['
+    .. cjson.encode(event) .. ',' .. cjson.encode(message)
+    .. ']},"opts":{"rooms":[' .. cjson.encode(room) .. '],"except":[' .. except .. '],"flags":{}}},"uid":'
+    .. cjson.encode(uid) .. ',"nsp":"/"}'
+  redis.call('SPUBLISH', channel_prefix .. room .. '#', broadcast)
 end
 local function sent_at(id)
   return tonumber(string.match(id, '^(%d+)-'))
@@ -22,33 +31,58 @@ end
 `;
 
 /**
- * KEYS: room log, dedupe key.
- * ARGV: log length, from, text, clientId ('' for none), dedupe seconds, channel prefix,
- * publisher uid, Socket.IO room, sender socket id, chat room name.
- * Returns [id, 1 if stored (and published) now or 0 if the clientId had been stored before].
+ * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
+ * KEYS: room log, then each post's dedupe key.
+ * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
+ * name, then four per post: from, text, clientId ('' for none), sender socket id.
+ * Returns, per post in order, its id and 1 if stored (and published) now or 0 if the clientId
+ * had been stored before: [id1, fresh1, id2, fresh2, ...].
+ *
+ * The fresh messages go out in one publication: a lone one as `message:new`, not sent back to
+ * its sender's connection; two or more as one `message:batch` (an array, in id order), which
+ * every member gets, the senders included, since one frame cannot leave out a different
+ * connection per message.
  */
 export const postToRoomScript = new LuaScript(`${publish}
-local client_id = ARGV[4]
-local id = false
-if client_id ~= '' then id = redis.call('GET', KEYS[2]) end
-local fresh = 0
-if not id then
-  fresh = 1
-  if client_id ~= '' then
-    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', ARGV[2], 'text', ARGV[3], 'clientId', client_id)
-    redis.call('SET', KEYS[2], id, 'EX', ARGV[5])
-  else
-    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', ARGV[2], 'text', ARGV[3])
+local fields_per_post = 4
+local first_post = 7
+local fresh_messages = {}
+local lone_sender = ''
+local replies = {}
+for i = 1, (#ARGV - first_post + 1) / fields_per_post do
+  local at = first_post + (i - 1) * fields_per_post
+  local from, text, client_id, sender = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local dedupe = KEYS[i + 1]
+  -- An earlier post of this same batch may have stored this clientId already.
+  local id = false
+  if client_id ~= '' then id = redis.call('GET', dedupe) end
+  local fresh = 0
+  if not id then
+    fresh = 1
+    if client_id ~= '' then
+      id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text, 'clientId', client_id)
+      redis.call('SET', dedupe, id, 'EX', ARGV[2])
+    else
+      id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text)
+    end
+    -- String keys only, so the message encodes as an object; clientId only when given.
+    local message = { id = id, room = ARGV[6], from = from, text = text, sentAt = sent_at(id) }
+    if client_id ~= '' then message.clientId = client_id end
+    fresh_messages[#fresh_messages + 1] = message
+    lone_sender = sender
   end
+  replies[#replies + 1] = id
+  replies[#replies + 1] = fresh
 end
--- A repeat was published when it was stored (in this same step): publishing it again
+-- A repeat was published when it was stored (in that same step): publishing it again
 -- would only show it twice.
-if fresh == 1 then
-  local message = { id = id, room = ARGV[10], from = ARGV[2], text = ARGV[3], sentAt = sent_at(id) }
-  if client_id ~= '' then message.clientId = client_id end
-  publish(ARGV[6], ARGV[7], ARGV[8], ARGV[9], 'message:new', message)
+if #fresh_messages == 1 then
+  publish(ARGV[3], ARGV[4], ARGV[5], lone_sender, 'message:new', fresh_messages[1])
+elseif #fresh_messages > 1 then
+  -- Keys 1..n and nothing else: the table encodes as an array.
+  publish(ARGV[3], ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
 end
-return { id, fresh }
+return replies
 `);
 
 /**

@@ -15,25 +15,48 @@ export interface PresenceSession {
 }
 
 /**
+ * What one session entering or leaving did to its scope, counted in the same step as the
+ * change itself, so that two changes at once cannot both see the same count.
+ */
+export interface PresenceShift {
+  /** The user arrived (first session in the scope) or went (last session out of it). */
+  news: boolean;
+  /** How many users are present in the scope after the change. */
+  usersAfter: number;
+}
+
+/** A user whose sessions in a scope all expired, and how many users the scope kept after them. */
+export interface PresenceExpiry {
+  scope: PresenceScope;
+  user: UserName;
+  usersAfter: number;
+}
+
+/**
  * Who is where, across every process. A user is present in a scope while at least one of
  * their sessions is; sessions are kept alive by `refresh`, so the sessions of a process
  * that dies without a word expire on their own after `presenceTtlMs`.
  */
 export interface PresenceStore {
-  /** Adds the session; true when the user was not present in the scope before. */
-  enter(session: PresenceSession): Promise<boolean>;
-  /** Removes the session; true when it was the user's last one in the scope. */
-  leave(session: PresenceSession): Promise<boolean>;
+  /** Adds the session; news when the user was not present in the scope before. */
+  enter(session: PresenceSession): Promise<PresenceShift>;
+  /** Removes the session; news when it was the user's last one in the scope. */
+  leave(session: PresenceSession): Promise<PresenceShift>;
   /** The users present in the scope, each once, sorted. */
   list(scope: PresenceScope): Promise<UserName[]>;
   isPresent(scope: PresenceScope, user: UserName): Promise<boolean>;
-  /** Extends the life of every session given (all of this process's live sessions). */
-  refresh(sessions: PresenceSession[]): Promise<void>;
+  /**
+   * Extends the life of every session given (all of this process's live sessions), read as
+   * they are sent, so that a process need not list all of them at once.
+   */
+  refresh(sessions: Iterable<PresenceSession>): Promise<void>;
   /**
    * Forgets users whose sessions have all expired and returns them; each one is returned
    * to exactly one caller across the cluster, so that only one "left" notice goes out.
+   * Those of one scope are counted off one by one: each one's `usersAfter` is what the
+   * scope held once it, and those before it in the list, were gone.
    */
-  sweep(): Promise<{ scope: PresenceScope; user: UserName }[]>;
+  sweep(): Promise<PresenceExpiry[]>;
 }
 
 /** How long a session lives without a refresh: the bound on a dead process's users being shown. */

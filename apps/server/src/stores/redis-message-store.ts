@@ -1,6 +1,7 @@
-import type { ChatMessage, ClientId, DirectMessage, RoomName, UserName } from "@chat/protocol";
+import { limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { roomOf, userRoomOf } from "../rooms.ts";
+import { Batches, type BatchBounds } from "./batches.ts";
 import {
   StoreUnavailableError,
   dedupeSeconds,
@@ -18,10 +19,24 @@ import { postDirectScript, postToRoomScript } from "./post-scripts.ts";
 const firstPossibleId = "0-0";
 const lastPossibleId = "18446744073709551615-18446744073709551615";
 
-/** The uid the adapter sees on posted messages: no worker has it, so every worker delivers them. */
+/**
+ * The uid the adapter sees on posted messages: no worker has it (each adapter skips only its
+ * own), so every worker subscribed to the room's channel delivers them, the sender's included.
+ */
 const publisherUid = "chat-store";
 
 type Entry = { id: string; message: Record<string, string> };
+
+/**
+ * A batch of posts holds at most `limits.batchMaxLength` messages and 64 KiB of text (UTF-8):
+ * with the rest of each message its frame stays under 100 kB, the most a client may send by
+ * default (MAX_PAYLOAD_BYTES). No post is too large to go alone.
+ */
+const roomBatchBounds: BatchBounds<RoomPost> = {
+  maxItems: limits.batchMaxLength,
+  maxWeight: 64 * 1024,
+  weigh: (post) => Buffer.byteLength(post.text),
+};
 
 /**
  * Rooms and inboxes as Redis streams (`<prefix>:room:<room>`, `<prefix>:inbox:<user>`),
@@ -31,11 +46,21 @@ export class RedisMessageStore implements MessageStore {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly #channelPrefix: string;
+  /**
+   * Posts to one room from this process: while one is in flight, the next ones wait and then
+   * go in one script call, stored in the order they were made and published in one packet,
+   * so that a busy room costs each member one frame per batch rather than one per message.
+   */
+  readonly #roomPosts = new Batches<RoomName, RoomPost, Posted>(
+    (room, posts) => this.#postBatch(room, posts),
+    roomBatchBounds,
+  );
 
   constructor(redis: RedisClientType, prefix: string) {
     this.#redis = redis;
     this.#prefix = prefix;
-    // The adapter's channel for the main namespace; a room's channel appends `<room>#`.
+    // The sharded adapter's channel for the main namespace; a room's own channel appends
+    // `<room>#`, and only the workers with members in that room subscribe to it.
     this.#channelPrefix = `${prefix}#/#`;
   }
 
@@ -45,26 +70,32 @@ export class RedisMessageStore implements MessageStore {
   #dedupeKey = (kind: "room" | "dm", user: UserName, clientId: string | undefined) =>
     `${this.#prefix}:sent:${kind}:${user}:${clientId ?? "-"}`;
 
-  async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
-    const [id] = (await this.#guard(() =>
+  postToRoom(post: RoomPost): Promise<Posted> {
+    return this.#roomPosts.submit(post.room, post);
+  }
+
+  /** One script call for `posts` (in order); a failure is every post's. */
+  async #postBatch(room: RoomName, posts: RoomPost[]): Promise<Posted[]> {
+    const reply = (await this.#guard(() =>
       postToRoomScript.run(
         this.#redis,
-        [this.#roomKey(room), this.#dedupeKey("room", from, clientId)],
+        [this.#roomKey(room), ...posts.map(({ from, clientId }) => this.#dedupeKey("room", from, clientId))],
         [
           String(logLength),
-          from,
-          text,
-          clientId ?? "",
           String(dedupeSeconds),
           this.#channelPrefix,
           publisherUid,
           roomOf(room),
-          senderSocket,
           room,
+          ...posts.flatMap(({ from, text, clientId, senderSocket }) => [from, text, clientId ?? "", senderSocket]),
         ],
       ),
-    )) as [string, number];
-    return { id, sentAt: sentAtOf(id) };
+    )) as (string | number)[];
+    // [id1, fresh1, id2, fresh2, ...]: a repeat answers with its first id, as a fresh post does.
+    return posts.map((_, i) => {
+      const id = String(reply[2 * i]);
+      return { id, sentAt: sentAtOf(id) };
+    });
   }
 
   async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {

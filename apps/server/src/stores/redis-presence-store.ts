@@ -1,15 +1,30 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { enterScript, leaveScript, sweepScript } from "./presence-scripts.ts";
+import { enterScript, leaveScript, refreshScript, sweepScript } from "./presence-scripts.ts";
 import {
   presenceTtlMs,
+  type PresenceExpiry,
   type PresenceScope,
   type PresenceSession,
+  type PresenceShift,
   type PresenceStore,
 } from "./presence-store.ts";
 
+/** What the enter and leave scripts return: [1 if news else 0, users after]. */
+const shiftOf = (reply: unknown): PresenceShift => {
+  const [news, usersAfter] = reply as [number, number];
+  return { news: news === 1, usersAfter };
+};
+
 /** Keys outlive their last refresh by this long, so that abandoned ones disappear. */
 const keyTtlMs = String(presenceTtlMs * 4);
+
+/**
+ * Sessions refreshed by one script call: enough that a process with tens of thousands of
+ * sessions needs few round trips, few enough that no call holds Redis up for long (each
+ * session is three commands inside the script).
+ */
+export const refreshChunkSessions = 1000;
 
 /** Presence shared by every process through Redis; see presence-scripts.ts for the keys. */
 export class RedisPresenceStore implements PresenceStore {
@@ -26,23 +41,23 @@ export class RedisPresenceStore implements PresenceStore {
   #usersKey = (scope: PresenceScope) => `${this.#keyPrefix}${scope}`;
   #sessionsKey = (scope: PresenceScope, user: UserName) => `${this.#keyPrefix}${scope}:${user}`;
 
-  async enter({ scope, user, socketId }: PresenceSession): Promise<boolean> {
+  async enter({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
     const now = Date.now();
-    const first = await enterScript.run(
+    const reply = await enterScript.run(
       this.#redis,
       [this.#usersKey(scope), this.#sessionsKey(scope, user), this.#scopesKey],
       [String(now), String(now + presenceTtlMs), user, socketId, scope, keyTtlMs],
     );
-    return first === 1;
+    return shiftOf(reply);
   }
 
-  async leave({ scope, user, socketId }: PresenceSession): Promise<boolean> {
-    const last = await leaveScript.run(
+  async leave({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
+    const reply = await leaveScript.run(
       this.#redis,
       [this.#usersKey(scope), this.#sessionsKey(scope, user)],
       [String(Date.now()), user, socketId],
     );
-    return last === 1;
+    return shiftOf(reply);
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
@@ -55,27 +70,30 @@ export class RedisPresenceStore implements PresenceStore {
     return expiry !== null && expiry > Date.now();
   }
 
-  async refresh(sessions: PresenceSession[]): Promise<void> {
-    const expiry = Date.now() + presenceTtlMs;
-    const ttl = Number(keyTtlMs);
-    const scopes = new Set(sessions.map(({ scope }) => scope));
-    // Issued together, node-redis pipelines these into few round trips. Keys shared by many
-    // sessions (a scope's users, the list of scopes) are touched once.
-    await Promise.all([
-      ...sessions.flatMap(({ scope, user, socketId }) => [
-        this.#redis.zAdd(this.#sessionsKey(scope, user), { score: expiry, value: socketId }),
-        this.#redis.pExpire(this.#sessionsKey(scope, user), ttl),
-        this.#redis.zAdd(this.#usersKey(scope), { score: expiry, value: user }, { GT: true }),
-      ]),
-      ...[...scopes].map((scope) => this.#redis.pExpire(this.#usersKey(scope), ttl)),
-      ...(scopes.size === 0 ? [] : [this.#redis.sAdd(this.#scopesKey, [...scopes])]),
-    ]);
+  /**
+   * One script call per `refreshChunkSessions` sessions, one after the other: the sessions are
+   * read from `sessions` as each call is made, so that only one call's worth is held at a time.
+   */
+  async refresh(sessions: Iterable<PresenceSession>): Promise<void> {
+    let args: string[] = [];
+    const send = async () => {
+      const head = [String(Date.now() + presenceTtlMs), keyTtlMs, this.#keyPrefix];
+      await refreshScript.run(this.#redis, [this.#scopesKey], head.concat(args));
+      args = [];
+    };
+    for (const { scope, user, socketId } of sessions) {
+      args.push(scope, user, socketId);
+      if (args.length >= refreshChunkSessions * 3) await send();
+    }
+    if (args.length > 0) await send();
   }
 
-  async sweep(): Promise<{ scope: PresenceScope; user: UserName }[]> {
-    const flat = (await sweepScript.run(this.#redis, [this.#scopesKey], [String(Date.now()), this.#keyPrefix])) as string[];
-    const gone: { scope: PresenceScope; user: UserName }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ scope: flat[i] as string, user: flat[i + 1] as string });
+  async sweep(): Promise<PresenceExpiry[]> {
+    const flat = (await sweepScript.run(this.#redis, [this.#scopesKey], [String(Date.now()), this.#keyPrefix])) as (string | number)[];
+    const gone: PresenceExpiry[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      gone.push({ scope: String(flat[i]), user: String(flat[i + 1]), usersAfter: Number(flat[i + 2]) });
+    }
     return gone;
   }
 }

@@ -17,5 +17,6 @@ export {
   type TestClient,
 } from "./chat-clients.ts";
 export { freePort, startOwnRedis, type OwnRedis } from "./redis-server.ts";
+export { startRedisGate, type RedisGate } from "./redis-gate.ts";
 export { onLines } from "./lines.ts";
 export { childPids, clusterWorkerId, isAlive, killIfSame, startTimeOf } from "./processes.ts";

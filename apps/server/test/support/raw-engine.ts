@@ -432,7 +432,7 @@ export interface RawChat {
   readonly open: EngineOpen;
   /** Sends a Socket.IO event with an ack id and resolves with the ack's arguments. */
   request(event: string, args: unknown[], timeoutMs?: number): Promise<unknown[]>;
-  /** The data of every `event` pushed so far. */
+  /** The data of every `event` pushed so far; for `message:new`, also each message of every `message:batch`, in order. */
   events(event: string): unknown[];
   /** Whether Engine.IO pings are answered (on by default). */
   answerPings: boolean;
@@ -459,6 +459,7 @@ export async function openRawChat(port: number, name: string): Promise<RawChat> 
       return ws.messages.flatMap((frame) => {
         if (!isText(frame) || !textOf(frame).startsWith("42[")) return [];
         const [name, data] = JSON.parse(textOf(frame).slice(2)) as [unknown, unknown];
+        if (event === "message:new" && name === "message:batch" && Array.isArray(data)) return data as unknown[];
         return name === event ? [data] : [];
       });
     },

@@ -1,37 +1,44 @@
-import { serverEvents, type ServerEventArgs, type ServerEventName } from "@chat/protocol";
+import { serverEvents, type ChatMessage, type ServerEventArgs, type ServerEventName } from "@chat/protocol";
 import type { TestClient } from "./chat-clients.ts";
 import { untyped } from "./wire.ts";
 
-/** What one server push carried: its name and its one argument, checked against the protocol's schema. */
-export type Received = { [E in ServerEventName]: { event: E; data: ServerEventArgs<E>[0] } }[ServerEventName];
+/** The events a recorder lists: every server event but `message:batch`, whose messages it lists as `message:new`. */
+export type RecordedEvent = Exclude<ServerEventName, "message:batch">;
 
-export type DataOf<E extends ServerEventName> = ServerEventArgs<E>[0];
+/** What one server push carried: its name and its one argument, checked against the protocol's schema. */
+export type Received = { [E in RecordedEvent]: { event: E; data: ServerEventArgs<E>[0] } }[RecordedEvent];
+
+export type DataOf<E extends RecordedEvent> = ServerEventArgs<E>[0];
 
 /**
  * Every event a client receives, in the order it received them, across all event names: a
- * test can then say not only what arrived but what arrived before what.
+ * test can then say not only what arrived but what arrived before what. A `message:batch`
+ * is listed as one `message:new` per message, in order, so that "received this message"
+ * reads the same however the message came; `batches` keeps the batches as they came.
  */
 export interface Recorder {
   readonly client: TestClient;
   /** Everything received so far, in order. */
   readonly all: Received[];
+  /** Every `message:batch` received so far, as it came (its messages are in `all` too). */
+  readonly batches: ChatMessage[][];
   /** Pushes that matched no event of the protocol or failed its schema. */
   readonly malformed: { event: string; args: unknown[]; why: string }[];
   /** The data of every `event` received so far, in order. */
-  of<E extends ServerEventName>(event: E): DataOf<E>[];
+  of<E extends RecordedEvent>(event: E): DataOf<E>[];
   /**
    * The first `event` at index `from` of `all` or later (already received or still to come)
    * whose data satisfies `match`; resolves with its data and its index in `all`, or rejects
    * after `timeoutMs`.
    */
-  next<E extends ServerEventName>(
+  next<E extends RecordedEvent>(
     event: E,
     match?: (data: DataOf<E>) => boolean,
     timeoutMs?: number,
     from?: number,
   ): Promise<{ data: DataOf<E>; index: number }>;
   /** What arrived before index `index` (exclusive) of `event`. */
-  before<E extends ServerEventName>(index: number, event: E): DataOf<E>[];
+  before<E extends RecordedEvent>(index: number, event: E): DataOf<E>[];
 }
 
 const isServerEvent = (name: unknown): name is ServerEventName =>
@@ -39,8 +46,16 @@ const isServerEvent = (name: unknown): name is ServerEventName =>
 
 export function record(client: TestClient): Recorder {
   const all: Received[] = [];
+  const batches: ChatMessage[][] = [];
   const malformed: Recorder["malformed"] = [];
   const waiters: { check: (entry: Received, index: number) => boolean }[] = [];
+  const add = (entry: Received) => {
+    all.push(entry);
+    const index = all.length - 1;
+    for (const waiter of [...waiters]) {
+      if (waiter.check(entry, index)) waiters.splice(waiters.indexOf(waiter), 1);
+    }
+  };
   untyped(client).onAny((event: unknown, ...args: unknown[]) => {
     if (!isServerEvent(event)) {
       malformed.push({ event: String(event), args, why: "not an event of the protocol" });
@@ -51,18 +66,20 @@ export function record(client: TestClient): Recorder {
       malformed.push({ event, args, why: parsed.error.message });
       return;
     }
-    const entry = { event, data: parsed.data[0] } as Received;
-    all.push(entry);
-    const index = all.length - 1;
-    for (const waiter of [...waiters]) {
-      if (waiter.check(entry, index)) waiters.splice(waiters.indexOf(waiter), 1);
+    if (event === "message:batch") {
+      const [batch] = parsed.data as ServerEventArgs<"message:batch">;
+      batches.push(batch);
+      for (const message of batch) add({ event: "message:new", data: message });
+      return;
     }
+    add({ event, data: parsed.data[0] } as Received);
   });
-  const dataOf = <E extends ServerEventName>(entries: Received[], event: E): DataOf<E>[] =>
+  const dataOf = <E extends RecordedEvent>(entries: Received[], event: E): DataOf<E>[] =>
     entries.filter((entry) => entry.event === event).map((entry) => entry.data as DataOf<E>);
   return {
     client,
     all,
+    batches,
     malformed,
     of: (event) => dataOf(all, event),
     before: (index, event) => dataOf(all.slice(0, index), event),

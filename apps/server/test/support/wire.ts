@@ -1,4 +1,4 @@
-import { AckFailure, ackOf, ChatMessage, MessageSent } from "@chat/protocol";
+import { AckFailure, ackOf, ChatMessage, MessageBatch, MessageSent } from "@chat/protocol";
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import type { TestClient } from "./chat-clients.ts";
 
@@ -35,9 +35,14 @@ export async function sendLine(client: TestClient, text: string, room = "lobby",
   return ack.data.id;
 }
 
-/** Every `message:new` a client receives, in order, each checked against the protocol's schema. */
+/**
+ * Every `message:new` a client receives, in order, each checked against the protocol's
+ * schema; the messages of a `message:batch` count as `message:new`, in order.
+ */
 export interface Inbox {
   readonly messages: ChatMessage[];
+  /** How many of `messages` came in a `message:batch`. */
+  readonly batched: number;
   texts(): string[];
   /** The first message (already received or still to come) with this text. */
   waitForText(text: string, timeoutMs?: number): Promise<ChatMessage>;
@@ -45,10 +50,9 @@ export interface Inbox {
 
 export function inbox(client: TestClient): Inbox {
   const messages: ChatMessage[] = [];
+  let batched = 0;
   const waiters: { text: string; resolve: (message: ChatMessage) => void }[] = [];
-  untyped(client).on("message:new", (...args: unknown[]) => {
-    if (args.length !== 1) throw new Error(`message:new with ${args.length} arguments`);
-    const message = ChatMessage.parse(args[0]);
+  const take = (message: ChatMessage) => {
     messages.push(message);
     for (const waiter of [...waiters]) {
       if (waiter.text === message.text) {
@@ -56,9 +60,22 @@ export function inbox(client: TestClient): Inbox {
         waiter.resolve(message);
       }
     }
+  };
+  untyped(client).on("message:new", (...args: unknown[]) => {
+    if (args.length !== 1) throw new Error(`message:new with ${args.length} arguments`);
+    take(ChatMessage.parse(args[0]));
+  });
+  untyped(client).on("message:batch", (...args: unknown[]) => {
+    if (args.length !== 1) throw new Error(`message:batch with ${args.length} arguments`);
+    const batch = MessageBatch.parse(args[0]);
+    batched += batch.length;
+    batch.forEach(take);
   });
   return {
     messages,
+    get batched() {
+      return batched;
+    },
     texts: () => messages.map((message) => message.text),
     waitForText(text, timeoutMs = 15_000) {
       const seen = messages.find((message) => message.text === text);

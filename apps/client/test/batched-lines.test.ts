@@ -1,0 +1,99 @@
+import type { ChatMessage } from "@chat/protocol";
+import {
+  connectClient,
+  sleep,
+  startRedisGate,
+  startServer,
+  type RedisGate,
+  type RunningServer,
+  type TestClient,
+} from "@chat/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { errorLines, startChat, stopAllClis, textsFrom, type CliProcess } from "./support/cli.ts";
+
+/**
+ * A busy room's lines reach the CLI in `message:batch`es, which also carry the CLI's own
+ * lines back to it. It must print every other line once, in order, and none of its own.
+ */
+describe("chat while the room's lines arrive in batches", () => {
+  let gate: RedisGate | undefined;
+  let server: RunningServer | undefined;
+  const clients: TestClient[] = [];
+  let a: CliProcess;
+  let b: CliProcess;
+  let x: TestClient;
+  const batches: ChatMessage[][] = [];
+
+  beforeAll(async () => {
+    // One worker, so every post to the lobby queues on it; Redis behind a gate the test controls.
+    gate = await startRedisGate();
+    server = await startServer({
+      workers: 1,
+      env: { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000", REDIS_URL: gate.url },
+    });
+    b = (await startChat("B", server.url)).cli;
+    a = (await startChat("A", server.url)).cli;
+    x = await connectClient(server.url, "X", { transports: ["websocket"] });
+    const observer = await connectClient(server.url, "O", { transports: ["websocket"] });
+    clients.push(x, observer);
+    observer.on("message:batch", (batch) => batches.push(batch));
+  }, 120_000);
+  afterAll(async () => {
+    await stopAllClis();
+    clients.forEach((client) => client.close());
+    await server?.stop();
+    await gate?.close();
+  });
+
+  /** Resolves once the server has asked Redis for `text` `times` times (held or not). */
+  const untilSent = async (text: string, times: number) => {
+    for (let waited = 0; waited < 30_000 && (gate?.sent(text) ?? 0) < times; waited += 20) await sleep(20);
+    expect(gate?.sent(text)).toBeGreaterThanOrEqual(times);
+  };
+
+  it("does not print its own line when it comes back in a batch, and prints the others' once", async () => {
+    const prefix = server?.prefix ?? "";
+    const rateOf = (user: string) => `${prefix}:rate:${user}`;
+    // X's next send is held on its way to Redis (its send-limit check comes first), and so is
+    // all that follows it: A's line, then X's second. Let go, X's first line is posted alone,
+    // and A's and X's second, queued behind it, go out together in one batch.
+    gate?.holdFrom(rateOf("X"));
+    const xSentBefore = gate?.sent(rateOf("X")) ?? 0;
+    const aSentBefore = gate?.sent(rateOf("A")) ?? 0;
+    const first = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: "X first" });
+    await gate?.held;
+    a.send("A's own line");
+    await untilSent(rateOf("A"), aSentBefore + 1);
+    const second = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: "X second" });
+    await untilSent(rateOf("X"), xSentBefore + 2);
+    gate?.release();
+    expect([await first, await second].map((ack) => ack.ok)).toEqual([true, true]);
+
+    await a.waitForLine("X second from X");
+    await b.waitForLine("X second from X");
+    expect(batches.map((batch) => batch.map((message) => message.text))).toEqual([["A's own line", "X second"]]);
+    expect(textsFrom(a, "X")).toEqual(["X first", "X second"]);
+    expect(textsFrom(a, "A")).toEqual([]);
+    expect(textsFrom(b, "A")).toEqual(["A's own line"]);
+    expect(textsFrom(b, "X")).toEqual(["X first", "X second"]);
+  });
+
+  it("prints every line of a burst once and in order while typing along", async () => {
+    // 300 lines sent at once: they queue up and arrive mostly in batches, A's among them.
+    const texts = Array.from({ length: 300 }, (_, i) => `burst ${i}`);
+    const acks = Promise.all(texts.map((text) => x.timeout(60_000).emitWithAck("message:send", { room: "lobby", text })));
+    const own = ["typing along 1", "typing along 2", "typing along 3"];
+    for (const line of own) a.send(line);
+    expect((await acks).filter((ack) => !ack.ok)).toEqual([]);
+    for (const cli of [a, b]) await cli.waitForLine(`${texts.at(-1) ?? ""} from X`, { timeoutMs: 60_000 });
+    await b.waitForLine(`${own.at(-1) ?? ""} from A`, { timeoutMs: 60_000 });
+    expect(batches.length).toBeGreaterThan(1);
+
+    expect(textsFrom(a, "X")).toEqual(["X first", "X second", ...texts]);
+    expect(textsFrom(b, "X")).toEqual(["X first", "X second", ...texts]);
+    expect(textsFrom(a, "A")).toEqual([]);
+    expect(textsFrom(b, "A")).toEqual(["A's own line", ...own]);
+    expect([...errorLines(a), ...errorLines(b)]).toEqual([]);
+    expect([...a.stderr, ...b.stderr]).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,77 @@
+/**
+ * Calls that queue per key while one is in flight, then go out together. The first call for
+ * a key runs at once, alone: a quiet key waits for nothing. Calls that arrive while it is in
+ * flight wait, and when it returns they run as one batch (as many as its bounds admit; the
+ * rest form the next one). So the busier a key, the larger its batches, and the fewer round trips
+ * (and, downstream, frames) its calls cost.
+ *
+ * Calls run in the order they were made, batch after batch, never two batches of one key
+ * at once. Each call settles with its own result, or with the batch's error.
+ */
+export class Batches<Key, Item, Result> {
+  readonly #run: (key: Key, items: Item[]) => Promise<Result[]>;
+  readonly #bounds: BatchBounds<Item>;
+  /** The calls waiting behind the batch in flight, per key; a key with none in flight is absent. */
+  readonly #waiting = new Map<Key, Pending<Item, Result>[]>();
+
+  /** `run` gets each batch (never empty) and answers with one result per item, in order. */
+  constructor(run: (key: Key, items: Item[]) => Promise<Result[]>, bounds: BatchBounds<Item>) {
+    this.#run = run;
+    this.#bounds = bounds;
+  }
+
+  submit(key: Key, item: Item): Promise<Result> {
+    return new Promise<Result>((resolve, reject) => {
+      const pending = { item, resolve, reject };
+      const waiting = this.#waiting.get(key);
+      if (waiting !== undefined) {
+        waiting.push(pending);
+        return;
+      }
+      const queue: Pending<Item, Result>[] = [];
+      this.#waiting.set(key, queue);
+      void this.#drain(key, [pending], queue);
+    });
+  }
+
+  /** Runs batch after batch until nothing waits, then forgets the key. */
+  async #drain(key: Key, first: Pending<Item, Result>[], queue: Pending<Item, Result>[]): Promise<void> {
+    for (let batch = first; batch.length > 0; batch = this.#take(queue)) {
+      try {
+        const results = await this.#run(key, batch.map((pending) => pending.item));
+        if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} got ${results.length} results`);
+        batch.forEach((pending, i) => pending.resolve(results[i] as Result));
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    // Synchronously after the last look at the queue: a call made from now on starts afresh.
+    this.#waiting.delete(key);
+  }
+
+  /** The next batch: the oldest waiting calls, as many as the bounds admit (always at least one). */
+  #take(queue: Pending<Item, Result>[]): Pending<Item, Result>[] {
+    const { maxItems, maxWeight, weigh } = this.#bounds;
+    let count = 0;
+    let weight = 0;
+    for (const pending of queue) {
+      weight += weigh(pending.item);
+      if (count > 0 && (count === maxItems || weight > maxWeight)) break;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+}
+
+/** How large one batch may grow: at most `maxItems` items, weighing at most `maxWeight` together. */
+export interface BatchBounds<Item> {
+  maxItems: number;
+  maxWeight: number;
+  weigh(item: Item): number;
+}
+
+interface Pending<Item, Result> {
+  item: Item;
+  resolve(result: Result): void;
+  reject(error: unknown): void;
+}

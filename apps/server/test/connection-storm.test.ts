@@ -1,0 +1,67 @@
+import { defaultRoom } from "@chat/protocol";
+import { io } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { ok } from "./support/requests.ts";
+
+/**
+ * Many clients connecting at the same moment: each gets in, and the cluster primary spreads
+ * them over the workers as it routes them, rather than sending the whole burst to the worker
+ * that held the fewest connections when it began (a worker reports a connection only once
+ * it has taken it, after the burst has been routed).
+ */
+describe("a storm of simultaneous connections", () => {
+  const websocketClients = 400;
+  const pollingFirstClients = 100;
+  const total = websocketClients + pollingFirstClients;
+  /** Only tells a hung connection from a slow one on a busy machine. */
+  const connectBoundMs = 60_000;
+  let server: RunningServer;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    server = await startServer({ workers: 2 });
+  });
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await server?.stop();
+  });
+
+  it(`lets all ${total} in, spread evenly over both workers, each present in the ${defaultRoom}`, async () => {
+    const names = Array.from({ length: total }, (_, i) => `storm${i}`);
+    const connected = names.map((name, i) => {
+      const client: TestClient = io(server.url, {
+        auth: { name },
+        reconnection: false,
+        forceNew: true,
+        timeout: connectBoundMs,
+        // Long-polling first for some: their first request is routed like a WebSocket's.
+        ...(i < websocketClients ? { transports: ["websocket"] } : {}),
+      });
+      clients.push(client);
+      return new Promise<string>((resolve, reject) => {
+        client.once("connect", () => resolve(client.id ?? ""));
+        client.once("connect_error", (error) => reject(new Error(`${name}: ${error.message}`)));
+      });
+    });
+    const ids = await Promise.all(connected);
+    expect(new Set(ids).size).toBe(total);
+
+    const perWorker = new Map<number, number>();
+    for (const id of ids) {
+      const worker = await server.workerOf(id);
+      perWorker.set(worker, (perWorker.get(worker) ?? 0) + 1);
+    }
+    expect([...perWorker.keys()].sort()).toEqual([1, 2]);
+    for (const count of perWorker.values()) {
+      expect(count).toBeGreaterThanOrEqual(total * 0.45);
+      expect(count).toBeLessThanOrEqual(total * 0.55);
+    }
+
+    // Every presence entry of the burst landed: the lobby lists each user once.
+    const [first] = clients;
+    if (first === undefined) throw new Error("no client");
+    const { users } = await ok(first, "presence:who", { room: defaultRoom });
+    expect(users).toEqual([...names].sort());
+  });
+});

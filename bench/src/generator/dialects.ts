@@ -1,0 +1,103 @@
+import type { EngineClient } from "./engine-client.ts";
+import type { ClientSpec, Dialect } from "./wire.ts";
+
+/** What a sender writes into each message: send time (clock.ts ms), sender, sequence number. */
+export interface Stamp {
+  t: number;
+  s: string;
+  n: number;
+}
+
+export interface DialectSpeech {
+  /** The handshake's auth object as JSON ("" for none). */
+  auth(spec: ClientSpec): string;
+  /** Whatever must happen between connecting and taking part (joining the room); rejects if refused. */
+  prepare(client: EngineClient, spec: ClientSpec): Promise<void>;
+  /**
+   * Sends one message. `done(true)` once it counts as sent: at once for the reference (it
+   * has no acks), on an ok ack for the project; `done(false)` on a refusal.
+   */
+  send(client: EngineClient, spec: ClientSpec, stamp: Stamp, clientId: string, done: (sent: boolean) => void): void;
+  /** The stamps a received event frame carries: none for events that are not chat lines. */
+  stampsOf(frame: string): Stamp[];
+}
+
+const isStamp = (value: unknown): value is Stamp =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as Stamp).t === "number" &&
+  typeof (value as Stamp).s === "string" &&
+  typeof (value as Stamp).n === "number";
+
+/** A chat line as the project delivers it; only the text matters here. */
+interface Line {
+  text?: unknown;
+}
+
+const stampOfText = (text: unknown): Stamp[] => {
+  if (typeof text !== "string") return [];
+  try {
+    const stamp: unknown = JSON.parse(text);
+    return isStamp(stamp) ? [stamp] : [];
+  } catch {
+    return [];
+  }
+};
+
+const ackIsOk = (payload: string): boolean => {
+  try {
+    const [ack] = JSON.parse(payload) as [{ ok?: unknown } | undefined];
+    return ack?.ok === true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The project's protocol: the user name in the handshake, `room:join` before sending or
+ * receiving (sending needs membership), `message:send` with a client id, and lines delivered as
+ * `message:new` (one) or `message:batch` (several, in order). Other events (presence, typing)
+ * are not looked into.
+ */
+const project: DialectSpeech = {
+  auth: (spec) => JSON.stringify({ name: spec.name }),
+  prepare: (client, spec) =>
+    new Promise((resolve, reject) => {
+      if (spec.room === undefined) return resolve();
+      client.emitWithAck(JSON.stringify(["room:join", { room: spec.room }]), (payload) =>
+        ackIsOk(payload) ? resolve() : reject(new Error(`room:join refused: ${payload.slice(0, 200)}`)),
+      );
+    }),
+  send: (client, spec, stamp, clientId, done) => {
+    const message = { room: spec.room, text: JSON.stringify(stamp), clientId };
+    client.emitWithAck(JSON.stringify(["message:send", message]), (payload) => done(ackIsOk(payload)));
+  },
+  stampsOf: (frame) => {
+    if (frame.startsWith('42["message:new",')) {
+      const [, line] = JSON.parse(frame.slice(2)) as [string, Line];
+      return stampOfText(line.text);
+    }
+    if (frame.startsWith('42["message:batch",')) {
+      const [, lines] = JSON.parse(frame.slice(2)) as [string, Line[]];
+      return lines.flatMap((line) => stampOfText(line.text));
+    }
+    return [];
+  },
+};
+
+/** The reference's: a bare handshake (naming the room, when there is one) and one event both ways. */
+const reference: DialectSpeech = {
+  auth: (spec) => (spec.room === undefined ? "" : JSON.stringify({ room: spec.room })),
+  prepare: async () => {},
+  send: (client, _spec, stamp, _clientId, done) => {
+    client.emit(JSON.stringify(["chat message", stamp]));
+    done(true);
+  },
+  stampsOf: (frame) => {
+    if (!frame.startsWith('42["chat message",')) return [];
+    const [, stamp] = JSON.parse(frame.slice(2)) as [string, unknown];
+    return isStamp(stamp) ? [stamp] : [];
+  },
+};
+
+export const dialects: Record<Dialect, DialectSpeech> = { project, reference };

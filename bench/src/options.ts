@@ -1,0 +1,150 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+export const scenarios = ["fanout", "idle", "storm", "rooms"] as const;
+export type Scenario = (typeof scenarios)[number];
+
+export interface FanoutOptions {
+  receivers: number;
+  senders: number;
+  /** Messages per second per sender, step by step, until both targets saturate. */
+  rates: number[];
+  warmupMs: number;
+  measureMs: number;
+  /** Longest wait after the window for the last deliveries. */
+  drainMs: number;
+}
+
+export interface BenchOptions {
+  mode: "full" | "smoke";
+  only: ReadonlySet<Scenario>;
+  out: string;
+  repetitions: number;
+  workers: number;
+  generators: number;
+  redisUrl: string;
+  /** The build of the project's server to run. */
+  projectMain: string;
+  cpuProf: boolean;
+  fanout: FanoutOptions;
+  idle: { clients: number[]; settleMs: number };
+  storm: { clients: number; timeoutMs: number };
+  rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
+  /** Longest wait for a server's processes to go quiet before a measurement. */
+  quietMs: number;
+}
+
+export const usage = `Usage: pnpm bench [options]
+
+Runs the project's server and a plain Socket.IO cluster (the reference) on this machine, one
+after the other, and prints a table comparing them; writes latest.json and fanout-latency.svg.
+
+  --only <list>        scenarios to run, comma-separated: ${scenarios.join(",")} (default: all)
+  --repetitions <n>    runs of each measurement per target, alternating the order (default 2)
+  --workers <n>        workers of each server (default: the CPU count)
+  --generators <n>     load generator processes (default 4)
+  --receivers <n>      fan-out receivers in the room (default 1000)
+  --senders <n>        fan-out senders (default 10)
+  --rates <list>       fan-out messages per second per sender, step by step (default 1,2,5,10,20,40,80,160,...)
+  --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
+  --out <dir>          where results go (default bench/results/)
+  --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
+  --cpu-prof           write CPU profiles of the project's processes to <out>/profiles
+  --smoke              a tiny run that checks the harness works, in well under a minute
+  --help               show this help`;
+
+const benchDir = fileURLToPath(new URL("../", import.meta.url));
+const defaultRates = [1, 2, 5, 10, 20, 40, 80, 160, 320, 640, 1280];
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const whole = (flag: string, text: string | undefined, fallback: number, min = 1): number => {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new UsageError(`--${flag}: expected a whole number of at least ${min}, got ${JSON.stringify(text)}`);
+  return value;
+};
+
+/** Generator g binds to 127.0.0.(2+g): the loopback range has room for 253 of them. */
+const generators = (text: string | undefined, fallback: number): number => {
+  const count = whole("generators", text, fallback);
+  if (count > 253) throw new UsageError("--generators: at most 253 (one loopback address each)");
+  return count;
+};
+
+export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        smoke: { type: "boolean" },
+        only: { type: "string" },
+        out: { type: "string" },
+        repetitions: { type: "string" },
+        workers: { type: "string" },
+        generators: { type: "string" },
+        receivers: { type: "string" },
+        senders: { type: "string" },
+        rates: { type: "string" },
+        "redis-url": { type: "string" },
+        "project-main": { type: "string" },
+        "cpu-prof": { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help === true) return "help";
+  const text = (flag: string) => (typeof values[flag] === "string" ? (values[flag] as string) : undefined);
+  const smoke = values.smoke === true;
+
+  const only = new Set<Scenario>();
+  for (const name of (text("only") ?? scenarios.join(",")).split(",").map((part) => part.trim()).filter(Boolean)) {
+    if (!(scenarios as readonly string[]).includes(name)) throw new UsageError(`--only: unknown scenario ${JSON.stringify(name)}; expected ${scenarios.join(", ")}`);
+    only.add(name as Scenario);
+  }
+  const rates = text("rates")
+    ?.split(",")
+    .map((part) => {
+      const rate = Number(part);
+      if (!(rate > 0)) throw new UsageError(`--rates: expected positive numbers, got ${JSON.stringify(part)}`);
+      return rate;
+    });
+  // A path given on the command line is the user's, relative to where they typed it (pnpm runs
+  // the script in the package's directory and says where it was started in INIT_CWD).
+  const out = text("out");
+  const projectMain = text("project-main");
+  const given = (path: string) => resolve(process.env.INIT_CWD ?? process.cwd(), path);
+
+  return {
+    mode: smoke ? "smoke" : "full",
+    only,
+    out: out === undefined ? resolve(benchDir, "results") : given(out),
+    repetitions: whole("repetitions", text("repetitions"), smoke ? 1 : 2),
+    workers: whole("workers", text("workers"), smoke ? 2 : availableParallelism()),
+    generators: generators(text("generators"), smoke ? 2 : 4),
+    redisUrl: text("redis-url") ?? "redis://127.0.0.1:6379",
+    projectMain: projectMain === undefined ? resolve(benchDir, "../apps/server/dist/main.js") : given(projectMain),
+    cpuProf: values["cpu-prof"] === true,
+    fanout: {
+      receivers: whole("receivers", text("receivers"), smoke ? 5 : 1000),
+      senders: whole("senders", text("senders"), smoke ? 2 : 10),
+      rates: rates ?? (smoke ? [1, 2] : defaultRates),
+      warmupMs: smoke ? 500 : 1000,
+      measureMs: smoke ? 2000 : 5000,
+      drainMs: smoke ? 5000 : 15_000,
+    },
+    idle: { clients: smoke ? [20, 50] : [1000, 10_000], settleMs: smoke ? 1000 : 3000 },
+    storm: { clients: smoke ? 50 : 10_000, timeoutMs: 60_000 },
+    rooms: smoke
+      ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
+      : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
+    quietMs: smoke ? 3000 : 20_000,
+  };
+}

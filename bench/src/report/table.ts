@@ -1,0 +1,216 @@
+import type { BenchResult, TargetName } from "../results.ts";
+import { fanoutLevels, groupBy, idleLevels, loadKey, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
+import { count, divide, fraction, kibText, ms, ratio, seconds } from "./format.ts";
+import { judgeTargets, type Verdict } from "./targets.ts";
+
+/**
+ * The benchmark run as GitHub-flavoured markdown. Columns are padded so the same text reads
+ * well in a terminal and renders as tables when pasted into the README.
+ */
+export function renderTable(result: BenchResult): string {
+  const sections = [
+    header(result),
+    fanoutSection(result),
+    idleSection(result),
+    stormSection(result),
+    roomsSection(result),
+    verdictSection(judgeTargets(result)),
+  ];
+  return `${sections.filter((section) => section !== null).join("\n\n")}\n`;
+}
+
+type Align = "left" | "right";
+
+/** A markdown table with every column padded to its widest cell. */
+function markdownTable(head: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
+  const widths = head.map((title, column) =>
+    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const cell = (text: string, column: number) => {
+    const width = widths[column] ?? 0;
+    return align[column] === "right" ? text.padStart(width) : text.padEnd(width);
+  };
+  const line = (cells: readonly string[]) => `| ${head.map((_, column) => cell(cells[column] ?? "", column)).join(" | ")} |`;
+  const rule = `| ${widths.map((width, column) => (align[column] === "right" ? `${"-".repeat(width - 1)}:` : "-".repeat(width))).join(" | ")} |`;
+  return [line(head), rule, ...rows.map(line)].join("\n");
+}
+
+const NONE = "–";
+
+function header(result: BenchResult): string {
+  const { machine } = result;
+  return [
+    "## Benchmark results",
+    "",
+    `${result.mode === "full" ? "Full" : "Smoke"} run of \`${result.command}\` started ${result.startedAt}: ` +
+      `${count(result.workers)} workers per server on ${count(machine.cpus)} CPUs (${machine.cpuModel}), ` +
+      `${decimalGiB(machine.memoryGiB)} GiB memory, ${machine.platform}, Node ${machine.node}, Redis ${machine.redis}.`,
+  ].join("\n");
+}
+
+const decimalGiB = (gib: number) => (Number.isInteger(gib) ? count(gib) : gib.toFixed(1));
+
+/** "mean of 3 repetitions per step", or nothing when each step ran once. */
+function repetitionNote(repetitions: readonly number[]): string | null {
+  const most = Math.max(...repetitions);
+  if (most <= 1) return null;
+  return new Set(repetitions).size === 1
+    ? `mean of ${most} repetitions per step`
+    : "mean of each step's repetitions";
+}
+
+function fanoutSection(result: BenchResult): string | null {
+  const levels = fanoutLevels(result.fanout);
+  if (levels.length === 0) return null;
+  const shapes = new Set(levels.map((level) => `${level.receivers}/${level.senders}`));
+  const uniform = shapes.size === 1;
+  const first = levels[0] as FanoutLevel;
+
+  const loads = groupBy(levels, loadKey);
+  const figures = (level: FanoutLevel | undefined) =>
+    level === undefined
+      ? [NONE, NONE, NONE, NONE, NONE]
+      : [
+          count(level.deliveriesPerSecond),
+          ms(level.latencyMs.p50),
+          ms(level.latencyMs.p99),
+          ms(level.latencyMs.max),
+          count(level.lost),
+        ];
+  const rows = loads.map((group) => {
+    const load = group[0] as FanoutLevel;
+    const of = (target: TargetName) => group.find((level) => level.target === target);
+    return [
+      ...(uniform ? [] : [count(load.receivers), count(load.senders)]),
+      count(load.ratePerSender),
+      count(load.offeredDeliveriesPerSecond),
+      ...figures(of("project")),
+      ...figures(of("reference")),
+    ];
+  });
+  const targetHead = (target: TargetName) => [`${target} delivered/s`, "p50 ms", "p99 ms", "max ms", "lost"];
+  const head = [
+    ...(uniform ? [] : ["receivers", "senders"]),
+    "rate/sender",
+    "offered/s",
+    ...targetHead("project"),
+    ...targetHead("reference"),
+  ];
+  const align: Align[] = head.map(() => "right");
+
+  const notes = [
+    uniform ? `${count(first.receivers)} receivers, ${count(first.senders)} senders` : null,
+    repetitionNote(levels.map((level) => level.repetitions)),
+    "latencies in ms from send to delivery; each target's p50, p99, max and lost follow its delivered/s",
+  ].filter((note) => note !== null);
+  return [`### Fan-out`, "", `${capitalise(notes.join("; "))}.`, "", markdownTable(head, rows, align)].join("\n");
+}
+
+function idleSection(result: BenchResult): string | null {
+  const levels = idleLevels(result.idle);
+  if (levels.length === 0) return null;
+  const clients = [...new Set(levels.map((level) => level.clients))];
+  const rows = clients.map((n) => {
+    const of = (target: TargetName) => levels.find((level) => level.target === target && level.clients === n);
+    const ours = of("project");
+    const theirs = of("reference");
+    const r = ours === undefined || theirs === undefined ? null : divide(ours.bytesPerConnection, theirs.bytesPerConnection);
+    return [
+      count(n),
+      ours === undefined ? NONE : kibText(ours.bytesPerConnection),
+      theirs === undefined ? NONE : kibText(theirs.bytesPerConnection),
+      r === null ? NONE : ratio(r),
+    ];
+  });
+  const notes = [
+    "resident memory of all server processes above their baseline, divided by the idle connections",
+    repetitionNote(levels.map((level) => level.repetitions)),
+  ].filter((note) => note !== null);
+  return [
+    "### Idle memory",
+    "",
+    `${capitalise(notes.join("; "))}.`,
+    "",
+    markdownTable(["clients", "project KiB/conn", "reference KiB/conn", "project/reference"], rows, [
+      "right",
+      "right",
+      "right",
+      "right",
+    ]),
+  ].join("\n");
+}
+
+function stormAllConnected(level: StormLevel): string {
+  if (level.secondsToAllConnected !== null) return `${seconds(level.secondsToAllConnected)} s`;
+  return level.repetitions > 1 ? `never (${level.incompleteRuns} of ${level.repetitions} runs)` : "never";
+}
+
+function stormSection(result: BenchResult): string | null {
+  const levels = stormLevels(result.storm);
+  if (levels.length === 0) return null;
+  // By client count, the two targets next to each other at each count, so they compare row by row.
+  const ordered = [...levels].sort((a, b) => a.clients - b.clients || a.target.localeCompare(b.target));
+  const rows = ordered.map((level) => [
+    level.target,
+    count(level.clients),
+    count(level.connected),
+    count(level.failed),
+    count(level.hanging),
+    stormAllConnected(level),
+  ]);
+  const notes = [
+    "every client connects at once",
+    repetitionNote(levels.map((level) => level.repetitions)),
+  ].filter((note) => note !== null);
+  return [
+    "### Connect storm",
+    "",
+    `${capitalise(notes.join("; "))}.`,
+    "",
+    markdownTable(
+      ["target", "clients", "connected", "failed", "hanging", "all connected after"],
+      rows,
+      ["left", "right", "right", "right", "right", "right"],
+    ),
+  ].join("\n");
+}
+
+function roomsSection(result: BenchResult): string | null {
+  if (result.rooms.length === 0) return null;
+  const runs = [...result.rooms].sort((a, b) => a.target.localeCompare(b.target));
+  const rows = runs.map((run) => [
+    run.target,
+    `${count(run.instances)} × ${count(run.workersPerInstance)}`,
+    count(run.rooms),
+    count(run.clients),
+    count(run.messages),
+    count(run.delivered),
+    run.redisReceivedPerWorkerPerMessage.map(fraction).join(", ") || NONE,
+    fraction(run.redisReceivedPerDelivery),
+  ]);
+  return [
+    "### Many rooms",
+    "",
+    "Redis pub/sub messages each worker received per message sent (1 or more: it got every room's traffic), and in all per delivery made.",
+    "",
+    markdownTable(
+      ["target", "instances × workers", "rooms", "clients", "messages", "delivered", "Redis msgs per worker per message", "Redis msgs per delivery"],
+      rows,
+      ["left", "right", "right", "right", "right", "right", "left", "right"],
+    ),
+  ].join("\n");
+}
+
+const MARKS = { met: "✔", missed: "✘", unmeasured: NONE };
+
+function verdictLine(verdict: Verdict): string {
+  const mark = verdict.met === null ? MARKS.unmeasured : verdict.met ? MARKS.met : MARKS.missed;
+  const outcome = verdict.met === null ? "not measured" : verdict.met ? "met" : "not met";
+  return `- ${mark} **${verdict.name}** (${outcome}) — goal: ${verdict.goal}. ${capitalise(verdict.detail)}.`;
+}
+
+function verdictSection(verdicts: readonly Verdict[]): string {
+  return ["### Targets", "", ...verdicts.map(verdictLine)].join("\n");
+}
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -1,0 +1,105 @@
+/**
+ * What one `pnpm bench` run measured: the shape of `results/latest.json`, which the table
+ * and the chart are drawn from. Every figure is for one target ("project" or "reference")
+ * in one repetition; the report compares the two side by side.
+ */
+
+export type TargetName = "project" | "reference";
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  redis: string;
+  platform: string;
+}
+
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** One level of offered load against one target. Latencies in milliseconds. */
+export interface FanoutStep {
+  target: TargetName;
+  repetition: number;
+  receivers: number;
+  senders: number;
+  /** Messages per second each sender was asked to send. */
+  ratePerSender: number;
+  /** Deliveries per second asked for: senders × rate × receivers. */
+  offeredDeliveriesPerSecond: number;
+  /** Messages the senders actually got out (acked, for the project) during the window. */
+  sent: number;
+  /** Deliveries expected: sent × receivers. */
+  expected: number;
+  delivered: number;
+  /** expected − delivered, after the drain wait. */
+  lost: number;
+  durationSeconds: number;
+  /** Deliveries that reached receivers during the window (whenever sent), per second: a backlog drained later is not throughput. */
+  deliveriesPerSecond: number;
+  latencyMs: Latency;
+  /** Receivers that got at least one message of the window (all of them, when nothing is wrong). */
+  receiversReached?: number;
+  /** Messages due in the window that never counted as sent: refused, never acked, or skipped while too many awaited acks. */
+  notSent?: number;
+}
+
+export interface IdleStep {
+  target: TargetName;
+  repetition: number;
+  clients: number;
+  /** Of `clients`, those that connected (all, unless the server could not take them within a minute); bytesPerConnection divides by this. */
+  connected?: number;
+  /** Resident memory of every server process (primary and workers), summed, in bytes. */
+  rssBaselineBytes: number;
+  rssBytes: number;
+  bytesPerConnection: number;
+}
+
+export interface StormRun {
+  target: TargetName;
+  repetition: number;
+  clients: number;
+  connected: number;
+  failed: number;
+  /** Still neither connected nor failed when the run gave up on them. */
+  hanging: number;
+  secondsToAllConnected: number | null;
+}
+
+export interface RoomsRun {
+  target: TargetName;
+  repetition?: number;
+  instances: number;
+  workersPerInstance: number;
+  rooms: number;
+  clients: number;
+  messages: number;
+  delivered: number;
+  /** Redis pub/sub messages each worker received during the run, in worker order. */
+  redisReceivedPerWorker: number[];
+  /** Each worker's count above divided by the messages sent: 1 or more when every worker gets every room's traffic. */
+  redisReceivedPerWorkerPerMessage: number[];
+  /** Sum of the per-worker counts over the deliveries made. */
+  redisReceivedPerDelivery: number;
+  /** Rooms with a member on each instance, in instance order: the first hosts every room, the second half of them. */
+  roomsPerInstance?: number[];
+}
+
+export interface BenchResult {
+  startedAt: string;
+  command: string;
+  /** "full" for `pnpm bench`, "smoke" for the tests' tiny run. */
+  mode: "full" | "smoke";
+  workers: number;
+  machine: Machine;
+  fanout: FanoutStep[];
+  idle: IdleStep[];
+  storm: StormRun[];
+  rooms: RoomsRun[];
+}

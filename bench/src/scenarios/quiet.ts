@@ -1,0 +1,25 @@
+import { now, sleep } from "../clock.ts";
+import { treeCpuTicks } from "../targets/process-tree.ts";
+import type { TargetServer } from "../targets/server-process.ts";
+
+/** Sampling period, and the CPU use under which a server counts as quiet: a tenth of one core. */
+const sampleMs = 500;
+const quietTicks = 5;
+
+/**
+ * Waits, at most `maxMs`, until the servers' processes are nearly idle: what one measurement
+ * set going (a burst of presence events, a backlog of deliveries) must not land in the next.
+ * False when they were still busy at the end: the measurement goes on, and the log says so.
+ */
+export async function quiet(servers: readonly TargetServer[], maxMs: number): Promise<boolean> {
+  const ticks = () => servers.reduce((sum, server) => sum + treeCpuTicks(server.pid), 0);
+  const deadline = now() + maxMs;
+  let before = ticks();
+  while (now() < deadline) {
+    await sleep(sampleMs);
+    const after = ticks();
+    if (after - before <= quietTicks) return true;
+    before = after;
+  }
+  return false;
+}

@@ -1,0 +1,48 @@
+import { now } from "../clock.ts";
+import { targetsInOrder, type BenchContext } from "../context.ts";
+import type { ClientSpec } from "../generator/wire.ts";
+import type { StormRun } from "../results.ts";
+import { startTarget } from "../targets/targets.ts";
+import { quiet } from "./quiet.ts";
+import { connectClients, disconnectClients } from "./traffic.ts";
+
+/**
+ * Connection storm: a fresh server, then every client opened at once from every generator;
+ * how long until the last one is connected, and how many were refused or never answered.
+ */
+export async function runStorm(ctx: BenchContext): Promise<StormRun[]> {
+  const runs: StormRun[] = [];
+  const { clients: count, timeoutMs } = ctx.options.storm;
+  for (let repetition = 1; repetition <= ctx.options.repetitions; repetition++) {
+    for (const target of targetsInOrder(repetition)) {
+      const server = await startTarget(target, ctx.settings, ctx.namespace(target));
+      try {
+        await quiet([server], ctx.options.quietMs);
+        const clients = Array.from({ length: count }, (_, i): ClientSpec => ({ name: `t${i}`, role: "idle", port: server.port }));
+        const go = now();
+        // Each generator opens its whole share at once.
+        const outcome = await connectClients(ctx, target, clients, { concurrency: count, timeoutMs });
+        const run: StormRun = {
+          target,
+          repetition,
+          clients: count,
+          connected: outcome.connected,
+          failed: outcome.failed,
+          hanging: outcome.hanging,
+          secondsToAllConnected:
+            outcome.connected === count && outcome.lastConnectedAt !== null ? (outcome.lastConnectedAt - go) / 1000 : null,
+        };
+        ctx.log(
+          `storm ${target} r${repetition}: ${run.connected} of ${count} connected` +
+            `${run.secondsToAllConnected === null ? "" : ` in ${run.secondsToAllConnected.toFixed(2)} s`}, ` +
+            `${run.failed} failed, ${run.hanging} hanging`,
+        );
+        runs.push(run);
+      } finally {
+        await server.stop();
+        await disconnectClients(ctx);
+      }
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,150 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BenchResult, TargetName } from "../src/results.ts";
+
+/**
+ * The harness end to end, as a user runs it: `--smoke` (tiny loads, both servers, every
+ * scenario) in a child process, then what it printed and wrote. Only behaviour is checked;
+ * the numbers of a smoke run on a shared machine say nothing.
+ */
+
+const benchDir = fileURLToPath(new URL("../", import.meta.url));
+const targets: TargetName[] = ["project", "reference"];
+/** Only to stop a hang: the smoke run takes well under a minute. */
+const runTimeoutMs = 180_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runBench(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--conditions=@chat/source", "--import", "tsx", "src/main.ts", ...args], {
+      cwd: benchDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGINT");
+      reject(new Error(`the smoke run did not finish within ${runTimeoutMs} ms:\n${stderr}`));
+    }, runTimeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** JSON has no NaN: a figure that could not be measured reads back as null. */
+type Read<T> = T extends number
+  ? number | null
+  : T extends (infer U)[]
+    ? Read<U>[]
+    : T extends object
+      ? { [K in keyof T]: Read<T[K]> }
+      : T;
+
+/** Tags opened and not closed, or closed without being open: none in well-formed XML. */
+function unbalancedTags(xml: string): string[] {
+  const open: string[] = [];
+  const wrong: string[] = [];
+  for (const [tag, closing, name, selfClosing] of xml.matchAll(/<(\/?)([A-Za-z][\w:.-]*)\b[^>]*?(\/?)>/g)) {
+    if (selfClosing === "/") continue;
+    if (closing === "") open.push(name ?? "");
+    else if (open.pop() !== name) wrong.push(tag);
+  }
+  return [...wrong, ...open.map((name) => `<${name}> not closed`)];
+}
+
+let out: string;
+let run: Run;
+let result: Read<BenchResult>;
+let svg: string;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), "chat-bench-smoke-"));
+  run = await runBench(["--smoke", "--out", out]);
+  if (run.code !== 0) return;
+  result = JSON.parse(await readFile(join(out, "latest.json"), "utf8")) as Read<BenchResult>;
+  svg = await readFile(join(out, "fanout-latency.svg"), "utf8");
+}, runTimeoutMs + 10_000);
+
+afterAll(async () => {
+  if (out !== undefined) await rm(out, { recursive: true, force: true });
+});
+
+describe("pnpm bench --smoke", () => {
+  it("finishes, says it was a smoke run, and prints the table on stdout", () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(result.mode).toBe("smoke");
+    expect(run.stdout).toMatch(/^\|.*\|$/m);
+    for (const target of targets) expect(run.stdout).toContain(target);
+  });
+
+  it("measures both servers in every scenario", () => {
+    for (const scenario of ["fanout", "idle", "storm", "rooms"] as const) {
+      const measured = new Set(result[scenario].map((entry) => entry.target));
+      expect([...measured].sort(), scenario).toStrictEqual(targets);
+    }
+  });
+
+  it("delivers every message to every receiver at the lowest fan-out load", () => {
+    const lowest = Math.min(...result.fanout.map((step) => step.ratePerSender ?? Infinity));
+    for (const target of targets) {
+      const steps = result.fanout.filter((step) => step.target === target && step.ratePerSender === lowest);
+      expect(steps.length, target).toBeGreaterThan(0);
+      for (const step of steps) {
+        expect(step.sent, target).toBeGreaterThan(0);
+        expect(step.expected, target).toBe((step.sent ?? 0) * (step.receivers ?? 0));
+        expect(step.delivered, target).toBe(step.expected);
+        expect(step.lost, target).toBe(0);
+        expect(step.receiversReached, target).toBe(step.receivers);
+      }
+    }
+  });
+
+  it("connects every client of the storm, none refused or left hanging", () => {
+    for (const storm of result.storm) {
+      expect(storm.connected, storm.target).toBe(storm.clients);
+      expect(storm.failed, storm.target).toBe(0);
+      expect(storm.hanging, storm.target).toBe(0);
+      expect(storm.secondsToAllConnected, storm.target).not.toBeNull();
+    }
+  });
+
+  it("shows every reference worker receiving every room's messages, and the project's second instance fewer", () => {
+    for (const rooms of result.rooms) {
+      expect(rooms.messages, rooms.target).toBeGreaterThan(0);
+      expect(rooms.delivered, rooms.target).toBe(rooms.messages);
+      expect(rooms.redisReceivedPerWorker).toHaveLength((rooms.instances ?? 0) * (rooms.workersPerInstance ?? 0));
+    }
+    for (const rooms of result.rooms.filter((run) => run.target === "reference")) {
+      for (const count of rooms.redisReceivedPerWorker) expect(count).toBeGreaterThanOrEqual(rooms.messages ?? Infinity);
+    }
+    for (const rooms of result.rooms.filter((run) => run.target === "project")) {
+      // Null until the project exports chat_redis_messages_received_total.
+      if (rooms.redisReceivedPerWorker.some((count) => count === null)) continue;
+      // The second instance hosts half the rooms: its workers need only those rooms' messages.
+      const perInstance = rooms.workersPerInstance ?? 0;
+      const secondInstance = rooms.redisReceivedPerWorker.slice(perInstance, 2 * perInstance);
+      for (const count of secondInstance) expect(count).toBeLessThan(rooms.messages ?? 0);
+    }
+  });
+
+  it("draws the fan-out latencies as an SVG with a line for each server", () => {
+    const body = svg.trimStart().replace(/^<\?xml[^>]*\?>\s*/, "");
+    expect(body.startsWith("<svg")).toBe(true);
+    expect(unbalancedTags(body)).toStrictEqual([]);
+    const lines = svg.match(/<(polyline|path)\b[^>]*>/g) ?? [];
+    for (const target of targets) expect(lines.some((line) => line.includes(target)), target).toBe(true);
+  });
+});
