@@ -58,7 +58,8 @@ describe("the client in a terminal", () => {
     tmux("send-keys", "-t", session, "lo from the terminal", "Enter");
     await bob.waitForLine("Hello from the terminal from Ann");
     bob.send("Hi back");
-    const shown = await waitForScreen(/Hi back from Bob/);
+    // The line and the prompt redrawn under it are two writes: wait for both.
+    const shown = await waitForScreen(/Hi back from Bob\s*\n>\s*$/);
     const lines = shown.split("\n").filter((line) => line.trim() !== "");
     // The incoming line sits above a fresh prompt, not inside what Ann was typing.
     expect(lines.at(-1)).toBe(">");
