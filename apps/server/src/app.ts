@@ -111,10 +111,6 @@ export function createChatApp(
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();
-    // The middlewares have read what they need of the handshake, and `socket.handshake` keeps
-    // its headers: the HTTP request it came with (a few kB) need not live as long as the
-    // connection. (Socket.IO's own advice for servers that hold many connections.)
-    (socket.conn as { request: unknown }).request = null;
     socket.onAny(onEvent);
     socket.onAnyOutgoing(onSent);
     socket.on("disconnecting", onDisconnecting);

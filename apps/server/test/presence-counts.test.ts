@@ -5,6 +5,7 @@ import { MemoryPresenceStore } from "../src/stores/memory-presence-store.ts";
 import { presenceTtlMs, type PresenceStore } from "../src/stores/presence-store.ts";
 import { RedisPresenceStore } from "../src/stores/redis-presence-store.ts";
 import { sleep, uniquePrefix } from "./support/index.ts";
+import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**
  * Entering and leaving tell whether the change is news (a user's first session in, last one
@@ -72,22 +73,10 @@ describe.each([
  * kept once each was gone, counted off one by one, as if they had left one after the other.
  */
 describe("presence counts of swept users (redis store)", () => {
-  const prefix = uniquePrefix();
-  let redis: RedisClientType;
-  let store: RedisPresenceStore;
-
-  beforeAll(async () => {
-    redis = createClient({ url: defaultRedisUrl });
-    await redis.connect();
-    store = new RedisPresenceStore(redis, prefix);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-  });
+  const presence = redisPresenceStoreForTests();
 
   it("returns each expired user once, with the users its scope held after it, and the live ones stay", async () => {
+    const store = presence.store();
     const mixed = "room:mixed";
     const emptied = "room:emptied";
     const gone = ["gone0", "gone1", "gone2"];

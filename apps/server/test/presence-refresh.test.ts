@@ -1,10 +1,8 @@
-import type { RedisClientType } from "redis";
-import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultRedisUrl } from "../src/config.ts";
+import { describe, expect, it } from "vitest";
 import { presenceTtlMs, type PresenceSession } from "../src/stores/presence-store.ts";
-import { RedisPresenceStore, refreshChunkSessions } from "../src/stores/redis-presence-store.ts";
-import { sleep, uniquePrefix } from "./support/index.ts";
+import { refreshChunkSessions } from "../src/stores/redis-presence-store.ts";
+import { sleep } from "./support/index.ts";
+import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**
  * A process refreshes all of its sessions at each tick, several script calls' worth when it
@@ -12,22 +10,10 @@ import { sleep, uniquePrefix } from "./support/index.ts";
  * left out expire and are swept, each user once.
  */
 describe("presence refresh of many sessions", () => {
-  const prefix = uniquePrefix();
-  let redis: RedisClientType;
-  let store: RedisPresenceStore;
-
-  beforeAll(async () => {
-    redis = createClient({ url: defaultRedisUrl });
-    await redis.connect();
-    store = new RedisPresenceStore(redis, prefix);
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
-  });
+  const presence = redisPresenceStoreForTests();
 
   it(`keeps every refreshed session (more than ${refreshChunkSessions} of them) present past its first expiry, and sweeps the rest`, async () => {
+    const store = presence.store();
     const users = Array.from({ length: Math.ceil((refreshChunkSessions * 5) / 4) }, (_, i) => `kept${i}`);
     const room = "room:crowd";
     const kept: PresenceSession[] = users.flatMap((user, i) => [
