@@ -1,6 +1,7 @@
 // Runs every package's tests through turbo, then adds up the results each package's vitest
 // wrote, so that the run ends with one "N passed, N failed" line and a run that executed
-// no test cannot pass unnoticed.
+// no test cannot pass unnoticed. A test file that could not run (an error outside any test)
+// and errors vitest caught outside every test count as failures too, named here.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
@@ -24,6 +25,19 @@ for (const dir of packages) {
   passed += results.numPassedTests;
   failed += results.numFailedTests;
   skipped += results.numPendingTests + results.numTodoTests;
+  let explained = results.numFailedTests > 0;
+  for (const suite of results.testResults ?? []) {
+    const failedInSuite = (suite.assertionResults ?? []).filter((test) => test.status === "failed").length;
+    if (suite.status === "failed" && failedInSuite === 0) {
+      console.error(`${dir}: ${suite.name} failed outside its tests: ${suite.message ?? "(no message)"}`);
+      failed += 1;
+      explained = true;
+    }
+  }
+  if (results.success === false && !explained) {
+    console.error(`${dir}: vitest reported errors outside the tests (see its output above)`);
+    failed += 1;
+  }
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(turbo.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

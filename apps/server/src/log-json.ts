@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { infoLines } from "./log-lines.ts";
 import type { Log } from "./log.ts";
 
 /** Who writes a log: the primary (or the single process's own account), or a worker by cluster id. */
@@ -6,8 +7,9 @@ export type LogSource = { role: "primary" } | { role: "worker"; worker: number }
 
 /**
  * The JSON log: one pino object a line, with `role` and, for a worker, `worker` in every
- * line. As with the text log, info lines go to stdout and errors to stderr; writes are
- * synchronous, so that nothing is lost when the process exits right after a line.
+ * line. As with the text log, info lines go to stdout, once a turn of the event loop, and
+ * errors to stderr at once; writes are synchronous, and info lines still pending are written
+ * as the process exits, so that nothing is lost when it exits right after a line.
  */
 export function createJsonLog(source: LogSource | { role: string }): Log {
   const logger = pino(
@@ -18,7 +20,7 @@ export function createJsonLog(source: LogSource | { role: string }): Log {
     },
     pino.multistream(
       [
-        { level: "info", stream: pino.destination({ fd: 1, sync: true }) },
+        { level: "info", stream: infoLines() },
         { level: "error", stream: pino.destination({ fd: 2, sync: true }) },
       ],
       { dedupe: true },

@@ -1,10 +1,12 @@
 import { createJsonLog, type LogSource } from "./log-json.ts";
+import { infoLines } from "./log-lines.ts";
 
 export type { LogSource } from "./log-json.ts";
 
 /**
  * One line a event, prefixed with who wrote it (`worker: 2`, `primary`). Errors go to
- * stderr so that a pipe of stdout holds only the service's own account.
+ * stderr so that a pipe of stdout holds only the service's own account. Info lines are
+ * written once a turn of the event loop (see log-lines.ts), errors at once.
  */
 export interface Log {
   info(line: string): void;
@@ -15,7 +17,7 @@ const describe = (cause: unknown): string =>
   cause instanceof Error ? cause.message || cause.name : String(cause);
 
 const createTextLog = (who: string): Log => ({
-  info: (line) => process.stdout.write(`${who}, ${line}\n`),
+  info: (line) => infoLines().write(`${who}, ${line}\n`),
   error: (line, cause) =>
     process.stderr.write(`${who}, ${line}${cause === undefined ? "" : `: ${describe(cause)}`}\n`),
 });

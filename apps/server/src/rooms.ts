@@ -5,8 +5,12 @@ import type { RoomName, UserName } from "@chat/protocol";
  * gets its own prefix and no user can be mistaken for a room.
  */
 const roomPrefix = "room:";
+const userPrefix = "user:";
 export const roomOf = (room: RoomName): string => `${roomPrefix}${room}`;
-export const userRoomOf = (user: UserName): string => `user:${user}`;
+export const userRoomOf = (user: UserName): string => `${userPrefix}${user}`;
+
+/** Whether a Socket.IO room is a user's own (where direct messages go), not a chat room. */
+export const isUserRoom = (socketRoom: string): boolean => socketRoom.startsWith(userPrefix);
 
 /** The chat room a Socket.IO room stands for, if it stands for one. */
 export const chatRoomOf = (socketRoom: string): RoomName | undefined =>

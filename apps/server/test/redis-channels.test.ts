@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { clientsOnDifferentWorkers, startServer, type RunningServer, type TestClient } from "./support/index.ts";
 import { settle } from "./support/ops.ts";
-import { ok, request } from "./support/requests.ts";
+import { ok, request, tell } from "./support/requests.ts";
 import { inbox, sendLine } from "./support/wire.ts";
 
 type RedisClient = ReturnType<typeof createClient>;
@@ -114,14 +114,15 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     clients.push(a, b, ...extra);
     extra.forEach((client) => client.close());
 
-    // Everyone is in the lobby, and in the room of their user name: A and B on their workers.
+    // Everyone is in the lobby: A and B on their workers.
     expect(await settleHolders(channelOf("room:lobby"), 2)).toBe(2);
-    expect(await settleHolders(channelOf("user:A"), 1)).toBe(1);
-    expect(await settleHolders(channelOf("user:B"), 1)).toBe(1);
-    // A socket's own room is no room of the adapter's dynamic channels.
-    expect(await holders(channelOf(a.id ?? "-"), channelOf(b.id ?? "-"))).toEqual({
+    // Neither a socket's own room nor a user's (direct messages) gets a channel: both go
+    // over the namespace's, which each worker holds already.
+    expect(await holders(channelOf(a.id ?? "-"), channelOf(b.id ?? "-"), channelOf("user:A"), channelOf("user:B"))).toEqual({
       [channelOf(a.id ?? "-")]: 0,
       [channelOf(b.id ?? "-")]: 0,
+      [channelOf("user:A")]: 0,
+      [channelOf("user:B")]: 0,
     });
 
     const room = `side-${randomBytes(4).toString("hex")}`;
@@ -202,6 +203,33 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     } finally {
       await sharded.close();
       await classic.close();
+    }
+  });
+  it("a direct message is SPUBLISHed once, on the namespace's channel `<prefix>#/#`, and reaches the other worker", async () => {
+    const { prefix } = server;
+    const namespaceChannel = `${prefix}#/#`;
+    const sharded = await observe({ sharded: [namespaceChannel, `${prefix}#/#user:B#`] });
+    try {
+      const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
+      clients.push(a, b, ...extra);
+      extra.forEach((client) => client.close());
+      const text = `direct ${randomBytes(4).toString("hex")}`;
+      const delivered = new Promise<unknown>((resolve) => b.on("dm:new", (message) => message.text === text && resolve(message)));
+      await tell(a, "B", text);
+      const published = await sharded.waitFor(contains(text));
+      const message = await delivered;
+      expect(published.channel).toBe(namespaceChannel);
+      expect(JSON.parse(published.payload.toString("utf8"))).toEqual({
+        type: 3,
+        data: { packet: { type: 2, data: ["dm:new", message] }, opts: { rooms: ["user:B"], except: [], flags: {} } },
+        uid: "chat-store",
+        nsp: "/",
+      });
+      // B's copy, then A's own (to A's other sessions): nothing on a channel of B's name.
+      await sharded.waitFor((seen) => contains(text)(seen) && seen.payload.includes(Buffer.from('"rooms":["user:A"]')));
+      expect(sharded.seen.filter(contains(text)).map(({ channel }) => channel)).toEqual([namespaceChannel, namespaceChannel]);
+    } finally {
+      await sharded.close();
     }
   });
 });

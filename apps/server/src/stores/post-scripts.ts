@@ -8,7 +8,9 @@ import { LuaScript } from "./lua-script.ts";
  * EVENT packet (type 2), in JSON as the adapter writes it when nothing is binary, with
  * SPUBLISH on the room's own channel `<prefix>#/#<room>#`. Only workers with members in the
  * room subscribe to that channel, and every one of them, the sender's included, delivers it:
- * the uid is no worker's, and the adapter skips only messages carrying its own.
+ * the uid is no worker's, and the adapter skips only messages carrying its own. A direct
+ * message goes to its users' rooms, which have no channel of their own (see
+ * `room-adapter.ts`): it is published on the namespace's channel `<prefix>#/#`.
  */
 
 // The JSON is put together around cjson rather than by it: cjson writes an empty table as
@@ -16,14 +18,14 @@ import { LuaScript } from "./lua-script.ts";
 // the script passes (one message or an array of them), sent as the event's single argument;
 // cjson keeps 14 significant digits of a number, enough for a time in milliseconds.
 const publish = `
-local function publish(channel_prefix, uid, room, except_sid, event, message)
+local function publish(channel, uid, room, except_sid, event, message)
   local except = ''
   if except_sid ~= '' then except = cjson.encode(except_sid) end
   local broadcast = '{"type":3,"data":{"packet":{"type":2,"data":['
     .. cjson.encode(event) .. ',' .. cjson.encode(message)
     .. ']},"opts":{"rooms":[' .. cjson.encode(room) .. '],"except":[' .. except .. '],"flags":{}}},"uid":'
     .. cjson.encode(uid) .. ',"nsp":"/"}'
-  redis.call('SPUBLISH', channel_prefix .. room .. '#', broadcast)
+  redis.call('SPUBLISH', channel, broadcast)
 end
 local function sent_at(id)
   return tonumber(string.match(id, '^(%d+)-'))
@@ -77,18 +79,18 @@ end
 -- A repeat was published when it was stored (in that same step): publishing it again
 -- would only show it twice.
 if #fresh_messages == 1 then
-  publish(ARGV[3], ARGV[4], ARGV[5], lone_sender, 'message:new', fresh_messages[1])
+  publish(ARGV[3] .. ARGV[5] .. '#', ARGV[4], ARGV[5], lone_sender, 'message:new', fresh_messages[1])
 elseif #fresh_messages > 1 then
   -- Keys 1..n and nothing else: the table encodes as an array.
-  publish(ARGV[3], ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
+  publish(ARGV[3] .. ARGV[5] .. '#', ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
 end
 return replies
 `);
 
 /**
  * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
- * ARGV: log length, from, to, text, clientId ('' for none), dedupe seconds, channel prefix,
- * publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id.
+ * ARGV: log length, from, to, text, clientId ('' for none), dedupe seconds, channel prefix
+ * (`<prefix>#/#`, which is the namespace's channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id.
  * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
  */
 export const postDirectScript = new LuaScript(`${publish}
