@@ -98,12 +98,21 @@ function fanoutSection(result: BenchResult): string | null {
   ];
   const align: Align[] = head.map(() => "right");
 
-  const notes = [
-    uniform ? `${count(first.receivers)} receivers, ${count(first.senders)} senders` : null,
-    repetitionNote(levels.map((level) => level.repetitions)),
-    "latencies in ms from send to delivery; each target's p50, p99, max and lost follow its delivered/s",
-  ].filter((note) => note !== null);
-  return [`### Fan-out`, "", `${capitalise(notes.join("; "))}.`, "", markdownTable(head, rows, align)].join("\n");
+  return tableSection(
+    "Fan-out",
+    [
+      uniform ? `${count(first.receivers)} receivers, ${count(first.senders)} senders` : null,
+      repetitionNote(levels.map((level) => level.repetitions)),
+      "latencies in ms from send to delivery; each target's p50, p99, max and lost follow its delivered/s",
+    ],
+    markdownTable(head, rows, align),
+  );
+}
+
+/** A section of the report: its heading, its notes as one sentence, then its table. */
+function tableSection(title: string, notes: (string | null)[], table: string): string {
+  const sentence = capitalise(notes.filter((note) => note !== null).join("; "));
+  return [`### ${title}`, "", `${sentence}.`, "", table].join("\n");
 }
 
 function idleSection(result: BenchResult): string | null {
@@ -122,22 +131,19 @@ function idleSection(result: BenchResult): string | null {
       r === null ? NONE : ratio(r),
     ];
   });
-  const notes = [
-    "resident memory of all server processes above their baseline, divided by the idle connections",
-    repetitionNote(levels.map((level) => level.repetitions)),
-  ].filter((note) => note !== null);
-  return [
-    "### Idle memory",
-    "",
-    `${capitalise(notes.join("; "))}.`,
-    "",
+  return tableSection(
+    "Idle memory",
+    [
+      "resident memory of all server processes above their baseline, divided by the idle connections",
+      repetitionNote(levels.map((level) => level.repetitions)),
+    ],
     markdownTable(["clients", "project KiB/conn", "reference KiB/conn", "project/reference"], rows, [
       "right",
       "right",
       "right",
       "right",
     ]),
-  ].join("\n");
+  );
 }
 
 function stormAllConnected(level: StormLevel): string {
@@ -158,21 +164,15 @@ function stormSection(result: BenchResult): string | null {
     count(level.hanging),
     stormAllConnected(level),
   ]);
-  const notes = [
-    "every client connects at once",
-    repetitionNote(levels.map((level) => level.repetitions)),
-  ].filter((note) => note !== null);
-  return [
-    "### Connect storm",
-    "",
-    `${capitalise(notes.join("; "))}.`,
-    "",
+  return tableSection(
+    "Connect storm",
+    ["every client connects at once", repetitionNote(levels.map((level) => level.repetitions))],
     markdownTable(
       ["target", "clients", "connected", "failed", "hanging", "all connected after"],
       rows,
       ["left", "right", "right", "right", "right", "right"],
     ),
-  ].join("\n");
+  );
 }
 
 function roomsSection(result: BenchResult): string | null {
@@ -188,17 +188,15 @@ function roomsSection(result: BenchResult): string | null {
     run.redisReceivedPerWorkerPerMessage.map(fraction).join(", ") || NONE,
     fraction(run.redisReceivedPerDelivery),
   ]);
-  return [
-    "### Many rooms",
-    "",
-    "Redis pub/sub messages each worker received per message sent (1 or more: it got every room's traffic), and in all per delivery made.",
-    "",
+  return tableSection(
+    "Many rooms",
+    ["Redis pub/sub messages each worker received per message sent (1 or more: it got every room's traffic), and in all per delivery made"],
     markdownTable(
       ["target", "instances × workers", "rooms", "clients", "messages", "delivered", "Redis msgs per worker per message", "Redis msgs per delivery"],
       rows,
       ["left", "right", "right", "right", "right", "right", "left", "right"],
     ),
-  ].join("\n");
+  );
 }
 
 const MARKS = { met: "✔", missed: "✘", unmeasured: NONE };
