@@ -51,7 +51,7 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
-  --cpu-prof           write CPU profiles of the project's processes to <out>/profiles
+  --cpu-prof           write CPU profiles of both servers' processes to <out>/profiles/<target>
   --smoke              a tiny run that checks the harness works, in well under a minute
   --help               show this help`;
 
@@ -69,10 +69,10 @@ const whole = (flag: string, text: string | undefined, fallback: number, min = 1
   return value;
 };
 
-/** Generator g binds to 127.0.0.(2+g): the loopback range has room for 253 of them. */
+/** Generator g binds to 127.0.(1+g).1–254: the loopback range has room for 253 of them. */
 const generators = (text: string | undefined, fallback: number): number => {
   const count = whole("generators", text, fallback);
-  if (count > 253) throw new UsageError("--generators: at most 253 (one loopback address each)");
+  if (count > 253) throw new UsageError("--generators: at most 253 (a block of loopback addresses each)");
   return count;
 };
 

@@ -13,7 +13,9 @@ import { InFlight } from "./in-flight.ts";
 import { countingAcks, noMetrics } from "./ops/metrics.ts";
 import { keepPresence } from "./presence-keeper.ts";
 import { announced } from "./presence-notices.ts";
+import { releaseRequests } from "./request-release.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
+import { holdUpgradeWrites, TurnWebSocketServer } from "./turn-writes.ts";
 import { onlineScope } from "./stores/presence-store.ts";
 
 export interface ChatApp {
@@ -46,10 +48,13 @@ export function createChatApp(
   { adapter, drainTimeoutMs = 5_000, authenticate: identify = authenticate, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
+    wsEngine: TurnWebSocketServer,
     ...(adapter === undefined ? {} : { adapter }),
     ...(cors === undefined ? {} : { cors }),
     ...(maxPayloadBytes === undefined ? {} : { maxHttpBufferSize: maxPayloadBytes }),
   });
+  holdUpgradeWrites(httpServer);
+  const releaseRequest = releaseRequests(io);
   const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;
   const { log, presence, metrics = noMetrics } = deps;
   const actions = createActions(deps);
@@ -95,10 +100,11 @@ export function createChatApp(
     // The rooms are still known here; by "disconnect" they are gone.
     const rooms = chatRoomsOf(this.rooms);
     const session = { user: this.data.name, socketId: this.id };
+    // Offline first: whoever hears of the departure from a room finds the user gone from the
+    // service too. The rooms' departures then go together (see RedisPresenceStore).
     void inFlight.track(() =>
       bestEffort("record departure", (async () => {
-        for (const room of rooms) await leaveRoom(deps, this, room);
-        await presence.leave({ scope: onlineScope, ...session });
+        await Promise.all([presence.leave({ scope: onlineScope, ...session }), ...rooms.map((room) => leaveRoom(deps, this, room))]);
       })()),
     );
   }
@@ -108,6 +114,7 @@ export function createChatApp(
   }
 
   io.on("connection", (socket: ChatSocket) => {
+    releaseRequest(socket);
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();

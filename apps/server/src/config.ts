@@ -21,6 +21,13 @@ const ConfigSchema = z.object({
   PORT: wholeNumber(0, 65535).default(3000),
   /** The address to listen on; unset, every interface. */
   HOST: z.string().min(1).optional(),
+  /**
+   * Connections the kernel holds for the server until it accepts them. A storm of thousands
+   * connecting at once overflows a short queue, and each connection dropped from it is
+   * retried by its client after one second, then three, then seven. The kernel caps it at
+   * `net.core.somaxconn` (4096 on current Linux).
+   */
+  LISTEN_BACKLOG: wholeNumber(1, 65535).default(4096),
   /** How many Socket.IO workers to fork: one per CPU by default, since each is single-threaded. */
   WORKERS: wholeNumber(1, 256).default(availableParallelism()),
   /**
@@ -83,7 +90,7 @@ Options (each also read from the environment variable in capitals):
 ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
   --help                         show this help
 
-Defaults: PORT=3000, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
+Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
 AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and

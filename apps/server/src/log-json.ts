@@ -7,7 +7,7 @@ export type LogSource = { role: "primary" } | { role: "worker"; worker: number }
 
 /**
  * The JSON log: one pino object a line, with `role` and, for a worker, `worker` in every
- * line. As with the text log, info lines go to stdout, once a turn of the event loop, and
+ * line. As with the text log, info lines go to stdout, at most one write every 25 ms, and
  * errors to stderr at once; writes are synchronous, and info lines still pending are written
  * as the process exits, so that nothing is lost when it exits right after a line.
  */

@@ -3,24 +3,35 @@ export interface LineSink {
   write(text: string): unknown;
 }
 
+/** The shortest time between two writes of batched lines: how late a line may be written. */
+export const lineGapMs = 25;
+
 /**
- * Lines for `sink`, written together once a turn of the event loop. A storm of connections
- * logs a line for each, and stdout to a pipe or a file is written synchronously, one system
- * call a write: thousands of calls a second, where one a turn does. Whatever is still
+ * Lines for `sink`, written together: at the end of the turn of the event loop they are
+ * logged in, or, when the previous write was less than `gapMs` ago, once that much time
+ * has passed. A storm of connections logs a line for each, one a turn, and stdout to a pipe
+ * or a file is written synchronously, one system call a write: a line every so often
+ * stays as prompt as ever, and a storm costs a write every `gapMs`. Whatever is still
  * pending is written as the process exits, so that no line is lost to `process.exit()`.
  */
-export function batchedLines(sink: LineSink): LineSink {
+export function batchedLines(sink: LineSink, gapMs = lineGapMs): LineSink {
   let pending: string[] = [];
+  let lastWrite = Number.NEGATIVE_INFINITY;
   const flush = () => {
     if (pending.length === 0) return;
     const text = pending.join("");
     pending = [];
+    lastWrite = performance.now();
     sink.write(text);
   };
   process.once("exit", flush);
   return {
     write(text) {
-      if (pending.length === 0) setImmediate(flush);
+      if (pending.length === 0) {
+        const wait = lastWrite + gapMs - performance.now();
+        if (wait <= 0) setImmediate(flush);
+        else setTimeout(flush, wait).unref();
+      }
       pending.push(text);
       return true;
     },

@@ -6,7 +6,7 @@ export type { LogSource } from "./log-json.ts";
 /**
  * One line a event, prefixed with who wrote it (`worker: 2`, `primary`). Errors go to
  * stderr so that a pipe of stdout holds only the service's own account. Info lines are
- * written once a turn of the event loop (see log-lines.ts), errors at once.
+ * written together, at most one write every 25 ms (see log-lines.ts), errors at once.
  */
 export interface Log {
   info(line: string): void;

@@ -60,7 +60,7 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
-    httpServer.listen(config.PORT, config.HOST, () => resolve());
+    httpServer.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => resolve());
   });
   const address = httpServer.address();
   const port = typeof address === "object" && address !== null ? address.port : config.PORT;

@@ -31,7 +31,7 @@ export async function startStandalone(config: Config, reason: string): Promise<v
   }), { ...accessOptions(config), ...limitOptions(config) });
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
-    httpServer.listen(config.PORT, config.HOST, () => resolve());
+    httpServer.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => resolve());
   });
   const address = httpServer.address();
   const port = typeof address === "object" && address !== null ? address.port : config.PORT;

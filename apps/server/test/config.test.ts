@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config.ts";
 import {
@@ -132,6 +133,20 @@ describe("flags win over the environment", () => {
     expect(childPids(server.child.pid ?? -1)).toHaveLength(1);
   });
 
+  it("listens with the accept queue LISTEN_BACKLOG asks for, and 4096 by default (as far as the kernel allows)", async () => {
+    /** The listening socket's accept queue, as the kernel reports it (ss's Send-Q column). */
+    const backlogOf = (port: number) => {
+      const row = execFileSync("ss", ["-Hltn", `sport = :${port}`], { encoding: "utf8" }).trim().split("\n")[0] ?? "";
+      return Number(row.split(/\s+/)[2]);
+    };
+    const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8").trim());
+    server = await startServer({ env: { WORKERS: "1", LISTEN_BACKLOG: "1234" } });
+    expect(backlogOf(server.port)).toBe(Math.min(1234, somaxconn));
+    await server.stop("SIGKILL");
+    server = await startServer({ env: { WORKERS: "1" } });
+    expect(backlogOf(server.port)).toBe(Math.min(4096, somaxconn));
+  });
+
   it("--redis-url and --redis-prefix win over REDIS_URL and REDIS_PREFIX, in the workers too", async () => {
     const deadUrl = `redis://127.0.0.1:${await freePort()}`;
     const prefix = uniquePrefix();
@@ -155,7 +170,7 @@ describe("parseConfig", () => {
     const parsed = parseConfig({ PORT: "8080", WORKERS: "3", HOST: "" }, []);
     expect(parsed).toMatchObject({
       help: false,
-      config: { PORT: 8080, WORKERS: 3, REDIS_PREFIX: "socket.io", SHUTDOWN_TIMEOUT_MS: 10_000 },
+      config: { PORT: 8080, WORKERS: 3, REDIS_PREFIX: "socket.io", SHUTDOWN_TIMEOUT_MS: 10_000, LISTEN_BACKLOG: 4096 },
     });
     expect(parsed.help === false && parsed.config.HOST).toBeUndefined();
     expect(parsed.help === false && parsed.config.REDIS_URL).toBeUndefined();

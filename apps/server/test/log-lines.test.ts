@@ -1,13 +1,13 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { batchedLines } from "../src/log-lines.ts";
 import { sourceFlags } from "./support/server-process.ts";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
-describe("info lines, written once a turn of the event loop", () => {
-  it("writes the lines of one turn in one write, in order, and the next turn's in another", async () => {
+describe("info lines, written together", () => {
+  it("writes the lines of one turn in one write, in order, at the end of the turn", async () => {
     const writes: string[] = [];
     const lines = batchedLines({ write: (text) => writes.push(text) });
     lines.write("one\n");
@@ -15,9 +15,36 @@ describe("info lines, written once a turn of the event loop", () => {
     expect(writes).toEqual([]);
     await nextTurn();
     expect(writes).toEqual(["one\ntwo\n"]);
+  });
+
+  it("gathers the lines of the following turns until the gap since the last write has passed", async () => {
+    const writes: string[] = [];
+    const gapMs = 200;
+    const lines = batchedLines({ write: (text) => writes.push(text) }, gapMs);
+    lines.write("one\n");
+    await nextTurn();
+    const firstAt = performance.now();
+    lines.write("two\n");
+    await nextTurn();
     lines.write("three\n");
     await nextTurn();
-    expect(writes).toEqual(["one\ntwo\n", "three\n"]);
+    // Written one turn after the first, the next lines wait for the gap.
+    expect(writes).toEqual(["one\n"]);
+    await vi.waitFor(() => expect(writes).toEqual(["one\n", "two\nthree\n"]), { timeout: 5_000, interval: 10 });
+    // Timers may fire a millisecond early.
+    expect(performance.now() - firstAt).toBeGreaterThanOrEqual(gapMs - 2);
+  });
+
+  it("writes a line logged after a quiet spell at the end of its turn", async () => {
+    const writes: string[] = [];
+    const gapMs = 50;
+    const lines = batchedLines({ write: (text) => writes.push(text) }, gapMs);
+    lines.write("one\n");
+    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, gapMs + 20));
+    lines.write("two\n");
+    await nextTurn();
+    expect(writes).toEqual(["one\n", "two\n"]);
   });
 
   it.each(["text", "json"])("loses no line when the process exits right after it (%s log)", (format) => {

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { limits } from "@chat/protocol";
 import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -151,6 +153,30 @@ describe("transports between clients on different workers", () => {
     expect(b.io.engine.transport.name).toBe("websocket");
     await exchange(a, b, "websocket");
     expect(a.connected && b.connected).toBe(true);
+  });
+
+  it("WebSocket only: the upgrade's response and the Engine.IO open packet come in one piece", async () => {
+    // Written one after the other within a turn, they leave in one write (turn-writes.ts),
+    // so the client's first read holds both.
+    const port = Number(new URL(server.url).port);
+    const first = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.write(
+          "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n" +
+            `Connection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      });
+      socket.once("data", (chunk: Buffer) => {
+        socket.destroy();
+        resolve(chunk.toString("latin1"));
+      });
+      socket.once("error", reject);
+    });
+    expect(first).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
+    const body = first.slice(first.indexOf("\r\n\r\n") + 4);
+    // A text frame (0x81) holding the open packet: "0" and the session.
+    expect(body.charCodeAt(0)).toBe(0x81);
+    expect(body).toContain('0{"sid":"');
   });
 
   it("mixed: a long-polling client and a WebSocket-only client on different workers talk both ways", async () => {

@@ -2,7 +2,7 @@ import WebSocket from "ws";
 
 export interface EngineClientOptions {
   port: number;
-  /** The loopback address the socket binds to: each generator has its own, so ports last. */
+  /** The loopback address the socket binds to: each generator has addresses of its own, so ports last. */
   localAddress: string;
   /** The Socket.IO handshake's auth object as JSON, or "" for none. */
   auth: string;

@@ -7,12 +7,19 @@ import { EngineClient } from "./engine-client.ts";
 import type { ClientSpec, Connected, FromGenerator, Report, SendPlan, ToGenerator } from "./wire.ts";
 
 /**
- * A load generator: a child process of the orchestrator that holds many clients, all bound
- * to its own loopback address, and does what the orchestrator's commands say (wire.ts).
+ * A load generator: a child process of the orchestrator that holds many clients, bound to
+ * loopback addresses of its own, and does what the orchestrator's commands say (wire.ts).
  */
 
 const index = Number(process.argv[2] ?? 0);
-const localAddress = `127.0.0.${2 + index}`;
+/**
+ * Generator g binds its clients to 127.0.(1+g).1 to .254 in turn. Every closed connection
+ * keeps its port on its address for a minute (TIME_WAIT), and a run opens tens of thousands:
+ * on one address each, the next runs' connects would spend seconds of kernel time looking
+ * for a free port, and then find none.
+ */
+let nextHost = 0;
+const nextLocalAddress = () => `127.0.${1 + index}.${1 + (nextHost++ % 254)}`;
 /** How often the senders look at their schedule. */
 const tickMs = 5;
 /** A sender with this many messages unacked skips the ones that fall due: the server is behind. */
@@ -76,7 +83,7 @@ function open(spec: ClientSpec, deadline: number): Promise<Outcome> {
     };
     const client = new EngineClient({
       port: spec.port,
-      localAddress,
+      localAddress: nextLocalAddress(),
       auth: speech.auth(spec),
       // Only receivers look into what they get; senders and idle clients let it pass.
       onEvent: spec.role === "receiver" ? (frame) => member !== undefined && receive(member, frame) : () => {},

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TargetName } from "../results.ts";
 import { redisReceivedPattern } from "../reference/signals.ts";
@@ -12,7 +13,7 @@ export interface TargetSettings {
   redisUrl: string;
   /** The project's server as users run it: the build of @chat/server (`pnpm bench` builds it first). */
   projectMain: string;
-  /** Where the project's processes write CPU profiles, when asked for. */
+  /** Where both targets' processes write CPU profiles (a folder per target), when asked for. */
   cpuProfDir?: string;
 }
 
@@ -26,10 +27,13 @@ const startTimeoutMs = 60_000;
  */
 export function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
   const common = { PORT: "0", WORKERS: String(settings.workers), REDIS_URL: settings.redisUrl };
+  // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
+  const profiling =
+    settings.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(settings.cpuProfDir, target)}`];
   if (target === "reference") {
     return launch({
       target,
-      command: [process.execPath, "--import", "tsx", referenceMain],
+      command: [process.execPath, ...profiling, "--import", "tsx", referenceMain],
       cwd: benchDir,
       env: { ...process.env, ...common, REFERENCE_KEY: namespace },
       startTimeoutMs,
@@ -39,8 +43,6 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
   if (!existsSync(projectMain)) {
     return Promise.reject(new Error(`${projectMain} is missing: build the server first (pnpm build)`));
   }
-  // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
-  const profiling = settings.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`];
   return launch({
     target,
     command: [process.execPath, ...profiling, projectMain],

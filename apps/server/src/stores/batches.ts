@@ -5,6 +5,9 @@
  * rest form the next one). So the busier a key, the larger its batches, and the fewer round trips
  * (and, downstream, frames) its calls cost.
  *
+ * With a `gapMs` bound, a key's batches also start that far apart at least: calls made within
+ * the gap after a batch started wait for its end, the first of them included.
+ *
  * Calls run in the order they were made, batch after batch, never two batches of one key
  * at once. Each call settles with its own result, or with the batch's error.
  */
@@ -36,7 +39,9 @@ export class Batches<Key, Item, Result> {
 
   /** Runs batch after batch until nothing waits, then forgets the key. */
   async #drain(key: Key, first: Pending<Item, Result>[], queue: Pending<Item, Result>[]): Promise<void> {
-    for (let batch = first; batch.length > 0; batch = this.#take(queue)) {
+    const { gapMs = 0 } = this.#bounds;
+    for (let batch = first; batch.length > 0; ) {
+      const startedAt = performance.now();
       try {
         const results = await this.#run(key, batch.map((pending) => pending.item));
         if (results.length !== batch.length) throw new Error(`a batch of ${batch.length} got ${results.length} results`);
@@ -44,6 +49,10 @@ export class Batches<Key, Item, Result> {
       } catch (error) {
         for (const pending of batch) pending.reject(error);
       }
+      // Calls made until the gap is over wait for it, and go together.
+      const wait = startedAt + gapMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      batch = this.#take(queue);
     }
     // Synchronously after the last look at the queue: a call made from now on starts afresh.
     this.#waiting.delete(key);
@@ -63,11 +72,16 @@ export class Batches<Key, Item, Result> {
   }
 }
 
-/** How large one batch may grow: at most `maxItems` items, weighing at most `maxWeight` together. */
+/**
+ * How large one batch may grow: at most `maxItems` items, weighing at most `maxWeight`
+ * together; and how often a key's batches may start: `gapMs` at least from one to the next
+ * (none by default), the calls made in the meantime waiting to go with the next.
+ */
 export interface BatchBounds<Item> {
   maxItems: number;
   maxWeight: number;
   weigh(item: Item): number;
+  gapMs?: number;
 }
 
 interface Pending<Item, Result> {

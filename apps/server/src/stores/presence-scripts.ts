@@ -4,7 +4,8 @@ import { LuaScript } from "./lua-script.ts";
  * Presence keys: `<prefix>:presence:<scope>` is a sorted set of users scored by when their
  * latest session expires; `<prefix>:presence:<scope>:<user>` holds that user's sessions
  * scored the same way; `<prefix>:presence-scopes` lists the scopes to sweep. Each change is
- * one script, so two sessions of one user on two workers cannot both be "first" or "last".
+ * made inside a script, so two sessions of one user on two workers cannot both be "first"
+ * or "last".
  */
 
 /*
@@ -15,43 +16,49 @@ import { LuaScript } from "./lua-script.ts";
  */
 
 /**
- * KEYS: scope users, user sessions, scopes. ARGV: now, expiry, user, socket id, scope, key ttl.
- * Returns [1 when the user was not present before, else 0; users present after].
+ * KEYS: scopes. ARGV: now, expiry, key ttl, key prefix (`<prefix>:presence:`), then four a
+ * change: `+` (enter) or `-` (leave), scope, user, socket id. The changes are made in the
+ * order given, as if each were a call of its own, and each returns two numbers: 1 when it
+ * is news (the user's first live session in the scope, or the last one out), else 0; and
+ * the users present after it. One call carries the arrivals and departures that queued
+ * while the previous one was on its way (see RedisPresenceStore).
  */
-export const enterScript = new LuaScript(`
-local before = redis.call('ZSCORE', KEYS[1], ARGV[3])
-local was_present = before and tonumber(before) > tonumber(ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
-redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[5])
-local users = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
-if was_present then return {0, users} end
-return {1, users}
-`);
-
-/**
- * KEYS: scope users, user sessions. ARGV: now, user, socket id.
- * Returns [1 when this removed the user's last live session, else 0; users present after].
- */
-export const leaveScript = new LuaScript(`
-redis.call('ZREM', KEYS[2], ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
-local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-local last = 0
-if #latest == 0 then
-  redis.call('DEL', KEYS[2])
-  last = redis.call('ZREM', KEYS[1], ARGV[2])
-else
-  redis.call('ZADD', KEYS[1], 'XX', latest[2], ARGV[2])
+export const changeScript = new LuaScript(`
+local now, expiry, ttl, prefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local shifts = {}
+for i = 5, #ARGV - 3, 4 do
+  local scope, user, socket_id = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local users_key = prefix .. scope
+  local sessions_key = users_key .. ':' .. user
+  local news = 0
+  if ARGV[i] == '+' then
+    local before = redis.call('ZSCORE', users_key, user)
+    if not (before and tonumber(before) > tonumber(now)) then news = 1 end
+    redis.call('ZADD', sessions_key, expiry, socket_id)
+    redis.call('PEXPIRE', sessions_key, ttl)
+    redis.call('ZADD', users_key, 'GT', expiry, user)
+    redis.call('PEXPIRE', users_key, ttl)
+    redis.call('SADD', KEYS[1], scope)
+  else
+    redis.call('ZREM', sessions_key, socket_id)
+    redis.call('ZREMRANGEBYSCORE', sessions_key, '-inf', now)
+    local latest = redis.call('ZRANGE', sessions_key, -1, -1, 'WITHSCORES')
+    if #latest == 0 then
+      redis.call('DEL', sessions_key)
+      news = redis.call('ZREM', users_key, user)
+    else
+      redis.call('ZADD', users_key, 'XX', latest[2], user)
+    end
+  end
+  table.insert(shifts, news)
+  table.insert(shifts, redis.call('ZCOUNT', users_key, '(' .. now, '+inf'))
 end
-return {last, redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')}
+return shifts
 `);
 
 /**
  * KEYS: scopes. ARGV: expiry, key ttl, key prefix (`<prefix>:presence:`), then one triple a
- * session: scope, user, socket id. Extends every session given, as `enterScript` would
+ * session: scope, user, socket id. Extends every session given, as entering would
  * without telling who is new: one call for many sessions, so that keeping thousands alive
  * costs a few round trips rather than several commands each. A scope's users key and its
  * place among the scopes are touched once however many of its sessions are given. As in the

@@ -1,6 +1,7 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { enterScript, leaveScript, refreshScript, sweepScript } from "./presence-scripts.ts";
+import { Batches } from "./batches.ts";
+import { changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
 import {
   presenceTtlMs,
   type PresenceExpiry,
@@ -10,10 +11,18 @@ import {
   type PresenceStore,
 } from "./presence-store.ts";
 
-/** What the enter and leave scripts return: [1 if news else 0, users after]. */
-const shiftOf = (reply: unknown): PresenceShift => {
-  const [news, usersAfter] = reply as [number, number];
-  return { news: news === 1, usersAfter };
+/** One arrival (`+`) or departure (`-`), as the change script takes it. */
+interface Change {
+  kind: "+" | "-";
+  session: PresenceSession;
+}
+
+/** The change script's reply, two numbers a change: 1 if news else 0, users after. */
+const shiftsOf = (reply: unknown): PresenceShift[] => {
+  const flat = reply as number[];
+  const shifts: PresenceShift[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) shifts.push({ news: flat[i] === 1, usersAfter: Number(flat[i + 1]) });
+  return shifts;
 };
 
 /** Keys outlive their last refresh by this long, so that abandoned ones disappear. */
@@ -26,38 +35,82 @@ const keyTtlMs = String(presenceTtlMs * 4);
  */
 export const refreshChunkSessions = 1000;
 
-/** Presence shared by every process through Redis; see presence-scripts.ts for the keys. */
+/** Arrivals and departures sent in one script call at most. */
+export const changeBatchSize = 500;
+
+/**
+ * The least time between two presence script calls of a process: a storm of connections
+ * costs a call every so often rather than one a connection, and a notice of an arrival is
+ * late by that much at most.
+ */
+export const changeGapMs = 20;
+
+/**
+ * Presence shared by every process through Redis; see presence-scripts.ts for the keys.
+ *
+ * Arrivals and departures go out in one queue, in the order they were made: those made in
+ * one go (a connection enters the service and the lobby) travel together, at once when
+ * nothing was sent in the last `changeGapMs`; those made while a call is on its way, or
+ * within that gap, wait for it, then go together in the next. A storm of connections costs
+ * a call every `changeGapMs` rather than two for each connection, and a session's departure
+ * never reaches Redis before its arrival.
+ */
 export class RedisPresenceStore implements PresenceStore {
   readonly #redis: RedisClientType;
   readonly #keyPrefix: string;
   readonly #scopesKey: string;
+  readonly #calls: Batches<"changes", Change[], PresenceShift[]>;
+  /** The changes made so far in this run of code, sent as one item once it ends. */
+  #current: { changes: Change[]; shifts: Promise<PresenceShift[]> } | undefined;
 
   constructor(redis: RedisClientType, prefix: string) {
     this.#redis = redis;
     this.#keyPrefix = `${prefix}:presence:`;
     this.#scopesKey = `${prefix}:presence-scopes`;
+    this.#calls = new Batches((_, groups) => this.#send(groups), {
+      maxItems: Number.POSITIVE_INFINITY,
+      maxWeight: changeBatchSize,
+      weigh: (changes) => changes.length,
+      gapMs: changeGapMs,
+    });
   }
 
   #usersKey = (scope: PresenceScope) => `${this.#keyPrefix}${scope}`;
-  #sessionsKey = (scope: PresenceScope, user: UserName) => `${this.#keyPrefix}${scope}:${user}`;
 
-  async enter({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
+  /** One script call for the groups of changes given; each group gets its own shifts back. */
+  async #send(groups: Change[][]): Promise<PresenceShift[][]> {
     const now = Date.now();
-    const reply = await enterScript.run(
-      this.#redis,
-      [this.#usersKey(scope), this.#sessionsKey(scope, user), this.#scopesKey],
-      [String(now), String(now + presenceTtlMs), user, socketId, scope, keyTtlMs],
-    );
-    return shiftOf(reply);
+    const args = [String(now), String(now + presenceTtlMs), keyTtlMs, this.#keyPrefix];
+    for (const changes of groups) {
+      for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
+    }
+    const shifts = shiftsOf(await changeScript.run(this.#redis, [this.#scopesKey], args));
+    let at = 0;
+    return groups.map((changes) => shifts.slice(at, (at += changes.length)));
   }
 
-  async leave({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {
-    const reply = await leaveScript.run(
-      this.#redis,
-      [this.#usersKey(scope), this.#sessionsKey(scope, user)],
-      [String(Date.now()), user, socketId],
-    );
-    return shiftOf(reply);
+  async #change(change: Change): Promise<PresenceShift> {
+    if (this.#current === undefined) {
+      const changes: Change[] = [];
+      const shifts = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
+        this.#current = undefined;
+        return this.#calls.submit("changes", changes);
+      });
+      this.#current = { changes, shifts };
+    }
+    const { changes, shifts } = this.#current;
+    const index = changes.push(change) - 1;
+    const shift = (await shifts)[index];
+    if (shift === undefined) throw new Error("the presence script answered fewer changes than it was given");
+    return shift;
+  }
+
+  enter(session: PresenceSession): Promise<PresenceShift> {
+    return this.#change({ kind: "+", session });
+  }
+
+  leave(session: PresenceSession): Promise<PresenceShift> {
+    return this.#change({ kind: "-", session });
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { holdUpgradeWrites, TurnWebSocketServer } from "../src/turn-writes.ts";
+
+/** How a Node socket hands what is written to it to the kernel: one call per write, or per corked batch. */
+interface KernelWrites {
+  _write(...args: unknown[]): void;
+  _writev(...args: unknown[]): void;
+}
+
+/**
+ * A WebSocket server sends three frames in one turn; a raw client records each chunk it
+ * reads, and the server's socket counts the writes it passes to the kernel from the upgrade on.
+ */
+async function exchange(
+  engine: new (options: { noServer: true }) => WebSocketServer,
+  holdUpgrade: boolean,
+): Promise<{ chunks: string[]; kernelWrites: number }> {
+  let kernelWrites = 0;
+  const http: Server = createServer();
+  const wss = new engine({ noServer: true });
+  if (holdUpgrade) holdUpgradeWrites(http);
+  http.on("upgrade", (request, socket, head) => {
+    const writes = socket as unknown as KernelWrites;
+    for (const method of ["_write", "_writev"] as const) {
+      const original = writes[method];
+      writes[method] = function (this: unknown, ...args: unknown[]) {
+        kernelWrites += 1;
+        original.apply(this, args);
+      };
+    }
+    wss.handleUpgrade(request, socket, head, (websocket) => {
+      for (const text of ["one", "two", "three"]) websocket.send(text);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address() as AddressInfo;
+  try {
+    const chunks = await new Promise<string[]>((resolve, reject) => {
+      const chunks: string[] = [];
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.write(
+          "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
+      });
+      socket.on("data", (chunk: Buffer) => {
+        chunks.push(chunk.toString("latin1"));
+        if (chunks.join("").includes("three")) {
+          socket.destroy();
+          resolve(chunks);
+        }
+      });
+      socket.once("error", reject);
+    });
+    return { chunks, kernelWrites };
+  } finally {
+    wss.close();
+    await new Promise((resolve) => http.close(resolve));
+  }
+}
+
+describe("writes held for the turn", () => {
+
+  it("passes the frames written to one connection within a turn to the kernel in one write", async () => {
+    const { chunks, kernelWrites } = await exchange(TurnWebSocketServer, false);
+    // The 101 response, written before the WebSocket existed, then the three frames at once.
+    expect(kernelWrites).toBe(2);
+    expect(chunks.join("")).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*one[\s\S]*two[\s\S]*three$/);
+  });
+
+  it("with the upgrade held too, the 101 response goes in the same write as the frames", async () => {
+    const { chunks, kernelWrites } = await exchange(TurnWebSocketServer, true);
+    expect(kernelWrites).toBe(1);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*one[\s\S]*two[\s\S]*three$/);
+  });
+});
