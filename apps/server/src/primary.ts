@@ -18,8 +18,6 @@ const crashLoopDelayMs = 1_000;
  */
 export async function startPrimary(config: Config & { REDIS_URL: string }): Promise<void> {
   const log = createLog("primary", config.LOG_FORMAT);
-  // Buffers cross the IPC channel intact only with the advanced serialization.
-  cluster.setupPrimary({ serialization: "advanced" });
   const workerEnv = { REDIS_URL: config.REDIS_URL };
 
   const httpServer = createServer();

@@ -47,7 +47,10 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
   // While the subscription was down this worker may have missed messages: its clients
   // catch up from the stores, as after a reconnect.
   redis.onSubscriptionRestored(() => app.io.local.emit("sync:required", { reason: "subscription restored" }));
-  setupWorker(app.io);
+  // Both options of the patched package (see patches/): the primary passes the next connection
+  // on Node.js's own acknowledgement of the last, and WebSocket sessions are counted to it
+  // together every 20 ms; two IPC messages fewer for each connection.
+  setupWorker(app.io, { handoffAck: "internal", sessionReports: "batched" });
   process.send?.(readyMessage);
 
   onShutdownRequest(async () => {

@@ -21,11 +21,13 @@ import { LuaScript } from "./lua-script.ts";
  * order given, as if each were a call of its own, and each returns two numbers: 1 when it
  * is news (the user's first live session in the scope, or the last one out), else 0; and
  * the users present after it. One call carries the arrivals and departures that queued
- * while the previous one was on its way (see RedisPresenceStore).
+ * while the previous one was on its way (see RedisPresenceStore); the users key of a scope
+ * entered, and its place among the scopes, are touched once however many entered it.
  */
 export const changeScript = new LuaScript(`
 local now, expiry, ttl, prefix = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local shifts = {}
+local entered = {}
 for i = 5, #ARGV - 3, 4 do
   local scope, user, socket_id = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local users_key = prefix .. scope
@@ -37,8 +39,7 @@ for i = 5, #ARGV - 3, 4 do
     redis.call('ZADD', sessions_key, expiry, socket_id)
     redis.call('PEXPIRE', sessions_key, ttl)
     redis.call('ZADD', users_key, 'GT', expiry, user)
-    redis.call('PEXPIRE', users_key, ttl)
-    redis.call('SADD', KEYS[1], scope)
+    entered[scope] = users_key
   else
     redis.call('ZREM', sessions_key, socket_id)
     redis.call('ZREMRANGEBYSCORE', sessions_key, '-inf', now)
@@ -52,6 +53,10 @@ for i = 5, #ARGV - 3, 4 do
   end
   table.insert(shifts, news)
   table.insert(shifts, redis.call('ZCOUNT', users_key, '(' .. now, '+inf'))
+end
+for scope, users_key in pairs(entered) do
+  redis.call('PEXPIRE', users_key, ttl)
+  redis.call('SADD', KEYS[1], scope)
 end
 return shifts
 `);
