@@ -13,7 +13,7 @@ import { InFlight } from "./in-flight.ts";
 import { countingAcks, noMetrics } from "./ops/metrics.ts";
 import { keepPresence } from "./presence-keeper.ts";
 import { announced } from "./presence-notices.ts";
-import { trimConnections } from "./connection-trim.ts";
+import { trimConnection } from "./connection-trim.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { holdUpgradeWrites, TurnWebSocketServer } from "./turn-writes.ts";
 import { onlineScope } from "./stores/presence-store.ts";
@@ -54,7 +54,6 @@ export function createChatApp(
     ...(maxPayloadBytes === undefined ? {} : { maxHttpBufferSize: maxPayloadBytes }),
   });
   holdUpgradeWrites(httpServer);
-  const trim = trimConnections(io);
   const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;
   const { log, presence, metrics = noMetrics } = deps;
   const actions = createActions(deps);
@@ -114,7 +113,7 @@ export function createChatApp(
   }
 
   io.on("connection", (socket: ChatSocket) => {
-    trim(socket);
+    trimConnection(socket);
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();
