@@ -28,6 +28,12 @@ describe("batches of calls per key", () => {
     expect(batches.length).toBe(20);
   });
 
+  it("runs the calls made in one go on a quiet key together, in order, each with its own result", async () => {
+    const { calls, batches } = doubling();
+    expect(await Promise.all([calls.submit("k", 1), calls.submit("k", 2), calls.submit("k", 3)])).toEqual([2, 4, 6]);
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
   it("with a gap, gathers the calls made within it into the next batch, in order, each with its own result", async () => {
     const { calls, batches } = doubling(200);
     const pending: Promise<number>[] = [];

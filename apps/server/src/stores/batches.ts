@@ -1,8 +1,9 @@
 /**
- * Calls that queue per key while one is in flight, then go out together. The first call for
- * a key runs at once, alone: a quiet key waits for nothing. Calls that arrive while it is in
- * flight wait, and when it returns they run as one batch (as many as its bounds admit; the
- * rest form the next one). So the busier a key, the larger its batches, and the fewer round trips
+ * Calls that queue per key while one is in flight, then go out together. On a quiet key a
+ * call runs at once, together with the calls made in the same go (before the running code
+ * gives way): a quiet key waits for nothing. Calls that arrive while a batch is in flight
+ * wait, and when it returns they run as one batch (as many as its bounds admit; the rest
+ * form the next one). So the busier a key, the larger its batches, and the fewer round trips
  * (and, downstream, frames) its calls cost.
  *
  * With a `gapMs` bound, a key's batches also start that far apart at least: calls made within
@@ -31,9 +32,10 @@ export class Batches<Key, Item, Result> {
         waiting.push(pending);
         return;
       }
-      const queue: Pending<Item, Result>[] = [];
+      const queue: Pending<Item, Result>[] = [pending];
       this.#waiting.set(key, queue);
-      void this.#drain(key, [pending], queue);
+      // Once the code running now is done: the calls it makes meanwhile go in the first batch.
+      queueMicrotask(() => void this.#drain(key, this.#take(queue), queue));
     });
   }
 

@@ -59,58 +59,36 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #redis: RedisClientType;
   readonly #keyPrefix: string;
   readonly #scopesKey: string;
-  readonly #calls: Batches<"changes", Change[], PresenceShift[]>;
-  /** The changes made so far in this run of code, sent as one item once it ends. */
-  #current: { changes: Change[]; shifts: Promise<PresenceShift[]> } | undefined;
+  readonly #changes: Batches<"changes", Change, PresenceShift>;
 
   constructor(redis: RedisClientType, prefix: string) {
     this.#redis = redis;
     this.#keyPrefix = `${prefix}:presence:`;
     this.#scopesKey = `${prefix}:presence-scopes`;
-    this.#calls = new Batches((_, groups) => this.#send(groups), {
-      maxItems: Number.POSITIVE_INFINITY,
-      maxWeight: changeBatchSize,
-      weigh: (changes) => changes.length,
+    this.#changes = new Batches((_, changes) => this.#send(changes), {
+      maxItems: changeBatchSize,
+      maxWeight: Number.POSITIVE_INFINITY,
+      weigh: () => 1,
       gapMs: changeGapMs,
     });
   }
 
   #usersKey = (scope: PresenceScope) => `${this.#keyPrefix}${scope}`;
 
-  /** One script call for the groups of changes given; each group gets its own shifts back. */
-  async #send(groups: Change[][]): Promise<PresenceShift[][]> {
+  /** One script call for the changes given, in order; each gets its own shift back. */
+  async #send(changes: Change[]): Promise<PresenceShift[]> {
     const now = Date.now();
     const args = [String(now), String(now + presenceTtlMs), keyTtlMs, this.#keyPrefix];
-    for (const changes of groups) {
-      for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
-    }
-    const shifts = shiftsOf(await changeScript.run(this.#redis, [this.#scopesKey], args));
-    let at = 0;
-    return groups.map((changes) => shifts.slice(at, (at += changes.length)));
-  }
-
-  async #change(change: Change): Promise<PresenceShift> {
-    if (this.#current === undefined) {
-      const changes: Change[] = [];
-      const shifts = new Promise<void>((resolve) => queueMicrotask(resolve)).then(() => {
-        this.#current = undefined;
-        return this.#calls.submit("changes", changes);
-      });
-      this.#current = { changes, shifts };
-    }
-    const { changes, shifts } = this.#current;
-    const index = changes.push(change) - 1;
-    const shift = (await shifts)[index];
-    if (shift === undefined) throw new Error("the presence script answered fewer changes than it was given");
-    return shift;
+    for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
+    return shiftsOf(await changeScript.run(this.#redis, [this.#scopesKey], args));
   }
 
   enter(session: PresenceSession): Promise<PresenceShift> {
-    return this.#change({ kind: "+", session });
+    return this.#changes.submit("changes", { kind: "+", session });
   }
 
   leave(session: PresenceSession): Promise<PresenceShift> {
-    return this.#change({ kind: "-", session });
+    return this.#changes.submit("changes", { kind: "-", session });
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
