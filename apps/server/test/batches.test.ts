@@ -4,14 +4,14 @@ import { Batches } from "../src/stores/batches.ts";
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A Batches whose run answers each item doubled, at once, and records the batches it got. */
-const doubling = (gapMs?: number) => {
+const doubling = (gapMs?: number, together = false) => {
   const batches: number[][] = [];
   const calls = new Batches<string, number, number>(
     async (_key, items) => {
       batches.push(items);
       return items.map((item) => item * 2);
     },
-    { maxItems: 1000, maxWeight: Number.POSITIVE_INFINITY, weigh: () => 1, ...(gapMs === undefined ? {} : { gapMs }) },
+    { maxItems: 1000, maxWeight: Number.POSITIVE_INFINITY, weigh: () => 1, together, ...(gapMs === undefined ? {} : { gapMs }) },
   );
   return { calls, batches };
 };
@@ -28,8 +28,8 @@ describe("batches of calls per key", () => {
     expect(batches.length).toBe(20);
   });
 
-  it("runs the calls made in one go on a quiet key together, in order, each with its own result", async () => {
-    const { calls, batches } = doubling();
+  it("with `together`, runs the calls made in one go on a quiet key together, in order, each with its own result", async () => {
+    const { calls, batches } = doubling(undefined, true);
     expect(await Promise.all([calls.submit("k", 1), calls.submit("k", 2), calls.submit("k", 3)])).toEqual([2, 4, 6]);
     expect(batches).toEqual([[1, 2, 3]]);
   });

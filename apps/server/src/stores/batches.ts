@@ -1,9 +1,9 @@
 /**
- * Calls that queue per key while one is in flight, then go out together. On a quiet key a
- * call runs at once, together with the calls made in the same go (before the running code
- * gives way): a quiet key waits for nothing. Calls that arrive while a batch is in flight
- * wait, and when it returns they run as one batch (as many as its bounds admit; the rest
- * form the next one). So the busier a key, the larger its batches, and the fewer round trips
+ * Calls that queue per key while one is in flight, then go out together. The first call for
+ * a key runs at once, alone: a quiet key waits for nothing. With the `together` bound, it runs
+ * with the calls made in the same go instead (before the running code gives way). Calls that
+ * arrive while a batch is in flight wait, and when it returns they run as one batch (as many
+ * as its bounds admit; the rest form the next one). So the busier a key, the larger its batches, and the fewer round trips
  * (and, downstream, frames) its calls cost.
  *
  * With a `gapMs` bound, a key's batches also start that far apart at least: calls made within
@@ -32,9 +32,14 @@ export class Batches<Key, Item, Result> {
         waiting.push(pending);
         return;
       }
-      const queue: Pending<Item, Result>[] = [pending];
+      const queue: Pending<Item, Result>[] = [];
       this.#waiting.set(key, queue);
+      if (this.#bounds.together !== true) {
+        void this.#drain(key, [pending], queue);
+        return;
+      }
       // Once the code running now is done: the calls it makes meanwhile go in the first batch.
+      queue.push(pending);
       queueMicrotask(() => void this.#drain(key, this.#take(queue), queue));
     });
   }
@@ -84,6 +89,8 @@ export interface BatchBounds<Item> {
   maxWeight: number;
   weigh(item: Item): number;
   gapMs?: number;
+  /** Whether the first call on a quiet key waits for the calls made in the same go, to run with them. */
+  together?: boolean;
 }
 
 interface Pending<Item, Result> {

@@ -70,6 +70,7 @@ export class RedisPresenceStore implements PresenceStore {
       maxWeight: Number.POSITIVE_INFINITY,
       weigh: () => 1,
       gapMs: changeGapMs,
+      together: true,
     });
   }
 
