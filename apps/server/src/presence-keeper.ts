@@ -11,9 +11,14 @@ import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStor
  * sent in one go, so a departure recorded after it reaches Redis after it too; a connection
  * gone by the time the walk comes back to it is skipped, so no refresh brings back a session
  * whose departure is already recorded.
+ *
+ * Connections made after `connectedAfter` are left to the next tick: their sessions were
+ * entered since, and live `presenceTtlMs` from then, longer than the wait for that tick. A
+ * storm of connections is not refreshed as it arrives.
  */
-function* sessionsOf(io: ChatServer): Generator<PresenceSession> {
+function* sessionsOf(io: ChatServer, connectedAfter: number): Generator<PresenceSession> {
   for (const socket of io.of("/").sockets.values()) {
+    if (socket.handshake.issued > connectedAfter) continue;
     const user = socket.data.name;
     if (socket.connected) yield { scope: onlineScope, user, socketId: socket.id };
     for (const socketRoom of socket.rooms) {
@@ -34,7 +39,7 @@ export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log):
     if (running) return;
     running = true;
     try {
-      await presence.refresh(sessionsOf(io));
+      await presence.refresh(sessionsOf(io, Date.now() - presenceRefreshMs));
       for (const { scope, user, usersAfter } of await presence.sweep()) {
         const room = chatRoomOf(scope);
         // A swept user had no session left there: always news; only the room's size decides.

@@ -1,10 +1,13 @@
 import cluster, { type Worker } from "node:cluster";
-import { createServer } from "node:http";
+import { createServer } from "node:net";
 import { setupMaster } from "@socket.io/sticky";
 import type { Config } from "./config.ts";
 import { createLog } from "./log.ts";
 import { answerOpsQueries } from "./ops/roles.ts";
 import { readyMessage, shutdownMessage } from "./shutdown.ts";
+
+/** How long a new connection may take to send its whole HTTP header: Node's HTTP server's default headersTimeout. */
+const headerTimeoutMs = 60_000;
 
 /** More deaths than this within `crashWindowMs` means a crash loop: respawn slowly. */
 const crashLimit = 5;
@@ -20,8 +23,12 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   const log = createLog("primary", config.LOG_FORMAT);
   const workerEnv = { REDIS_URL: config.REDIS_URL };
 
-  const httpServer = createServer();
-  setupMaster(httpServer, { loadBalancingMethod: "least-connection" });
+  // The primary reads a connection's HTTP header only to choose its worker: a TCP server, not
+  // an HTTP one, which would set up a parser for every connection that never parses a byte.
+  // Like Node's HTTP server (headersTimeout), it closes a connection whose header is not
+  // complete within a minute.
+  const server = createServer();
+  setupMaster(server, { loadBalancingMethod: "least-connection", headerTimeoutMs });
 
   let stopping = false;
   const recentDeaths: number[] = [];
@@ -57,10 +64,10 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   });
 
   await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => resolve());
+    server.once("error", reject);
+    server.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => resolve());
   });
-  const address = httpServer.address();
+  const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.PORT;
   log.info(
     `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${config.REDIS_URL} (prefix ${config.REDIS_PREFIX})`,
@@ -70,7 +77,7 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
-    httpServer.close();
+    server.close();
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker?.isConnected()) worker.send(shutdownMessage);
     }

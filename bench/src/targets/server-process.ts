@@ -1,7 +1,8 @@
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
 import { sleep } from "../clock.ts";
 import type { TargetName } from "../results.ts";
 import { processTree } from "./process-tree.ts";
@@ -47,14 +48,67 @@ const isStillNode = (pid: number): boolean => {
   }
 };
 
+/** How often a server's output file is read while someone waits for a line of it. */
+const pollMs = 50;
+
 /**
- * Starts a server and waits for its `listening on port N` line. Everything it prints is read
- * (the project logs a line per connection, and a pipe nobody reads would stall it) and only
- * the last few lines are kept.
+ * What a server prints, stdout and stderr, appended to a file of its own, as a deployment
+ * writes its log to a file or a journal. The harness reads it only while it waits for a
+ * line (the server's start, or an answer to a signal): the project logs a line per
+ * connection, and reading ten thousand lines of a storm through a pipe would be work of this
+ * process, on the machine under test, that no deployment does.
+ */
+class OutputFile {
+  readonly #dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
+  readonly path = join(this.#dir, "output.log");
+  readonly #decoder = new StringDecoder("utf8");
+  readonly #chunk = Buffer.alloc(64 * 1024);
+  #fd: number | undefined;
+  #offset = 0;
+  #partial = "";
+
+  /** A descriptor for the server to write to; the caller closes it once the server has it. */
+  openForServer(): number {
+    const fd = openSync(this.path, "a");
+    this.#fd = openSync(this.path, "r");
+    return fd;
+  }
+
+  /** Calls `take` with each whole line written since the last call. */
+  read(take: (line: string) => void): void {
+    if (this.#fd === undefined) return;
+    for (;;) {
+      const bytes = readSync(this.#fd, this.#chunk, 0, this.#chunk.length, this.#offset);
+      if (bytes === 0) return;
+      this.#offset += bytes;
+      const text = this.#partial + this.#decoder.write(this.#chunk.subarray(0, bytes));
+      const end = text.lastIndexOf("\n");
+      this.#partial = text.slice(end + 1);
+      if (end >= 0) for (const line of text.slice(0, end).split("\n")) take(line);
+    }
+  }
+
+  remove(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts a server and waits for its `listening on port N` line, keeping the last few lines
+ * until then to explain a server that did not start.
  */
 export async function launch({ target, command, cwd, env, startTimeoutMs }: Launch): Promise<TargetServer> {
   const [executable, ...args] = command;
-  const child = spawn(executable, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const output = new OutputFile();
+  const serverEnd = output.openForServer();
+  let child: ChildProcess;
+  try {
+    child = spawn(executable, args, { cwd, env, stdio: ["ignore", serverEnd, serverEnd] });
+  } finally {
+    closeSync(serverEnd);
+  }
   const recent: string[] = [];
   const listeners = new Set<(line: string) => void>();
   const take = (line: string) => {
@@ -62,29 +116,38 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
     if (recent.length > keptLines) recent.shift();
     for (const listener of listeners) listener(line);
   };
-  for (const stream of [child.stdout, child.stderr] as Readable[]) createInterface({ input: stream }).on("line", take);
+  // Read while someone listens; otherwise the file only grows.
+  const poller = setInterval(() => {
+    if (listeners.size > 0) output.read(take);
+  }, pollMs);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${target} server did not listen within ${startTimeoutMs} ms:\n${recent.join("\n")}`)),
-        startTimeoutMs,
-      );
+      const timer = setTimeout(() => {
+        output.read(take);
+        reject(new Error(`${target} server did not listen within ${startTimeoutMs} ms:\n${recent.join("\n")}`));
+      }, startTimeoutMs);
+      let listening = false;
       listeners.add((line) => {
         const match = /listening on port (\d+)/.exec(line);
-        if (match === null) return;
+        if (match === null || listening) return;
+        listening = true;
         clearTimeout(timer);
         resolve(Number(match[1]));
       });
       void exited.then(() => {
+        if (listening) return;
         clearTimeout(timer);
+        output.read(take);
         reject(new Error(`${target} server exited (${child.exitCode ?? child.signalCode}) before listening:\n${recent.join("\n")}`));
       });
     });
   } catch (error) {
     child.kill("SIGKILL");
+    clearInterval(poller);
+    output.remove();
     throw error;
   }
   listeners.clear();
@@ -95,6 +158,8 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
     port,
     pid,
     onLine(listener) {
+      // From now on: what was printed before is passed over.
+      if (listeners.size === 0) output.read(() => {});
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
@@ -115,6 +180,10 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
     },
   };
   running.add(server);
-  void exited.then(() => running.delete(server));
+  void exited.then(() => {
+    running.delete(server);
+    clearInterval(poller);
+    output.remove();
+  });
   return server;
 }
