@@ -1,13 +1,12 @@
+import type { WebSocket } from "ws";
 import type { ChatSocket } from "./chat-socket.ts";
+import { socketOf } from "./turn-writes.ts";
 
 /** What the trimmed parts of a connection's handshake are left pointing to: one object for all. */
 const nothing = Object.freeze({});
 
 /** A listener `once` wraps keeps the function it wraps here. */
 type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[]) => void };
-
-/** ws keeps the connection under a WebSocket in a field of its own. */
-type WebSocketLike = NodeJS.EventEmitter & { _socket?: NodeJS.EventEmitter };
 
 /**
  * Lets go of what a new connection carries from its opening and never uses again, so that
@@ -26,12 +25,12 @@ export function trimConnection(socket: ChatSocket): void {
   // Socket.IO reads it again only to connect to another namespace, which this server has not.
   Object.assign(socket.conn, { request: undefined });
   Object.assign(socket.handshake, { headers: nothing, query: nothing, url: "" });
-  const websocket = (socket.conn.transport as { socket?: WebSocketLike }).socket;
+  const websocket = (socket.conn.transport as { socket?: WebSocket }).socket;
   if (websocket === undefined) return;
   for (const listener of websocket.listeners("error")) {
     if (listener.name === "onUpgradeError") websocket.removeListener("error", listener as Listener);
   }
-  const raw = websocket._socket;
+  const raw = socketOf(websocket);
   if (raw === undefined) return;
   for (const wrapper of raw.rawListeners("close") as Listener[]) {
     // The stand-in's: `socket.once("close", () => this.emit("close"))`.

@@ -30,7 +30,7 @@ export function holdForTurn(socket: Duplex): void {
 }
 
 /** The socket under a WebSocket: ws keeps it in a field of its own, set once it is open. */
-const socketOf = (websocket: WebSocket): Duplex | undefined => (websocket as unknown as { _socket?: Duplex })._socket;
+export const socketOf = (websocket: WebSocket): Duplex | undefined => (websocket as unknown as { _socket?: Duplex })._socket;
 
 type Data = Parameters<WebSocket["send"]>[0];
 type SendOptions = Exclude<Parameters<WebSocket["send"]>[1], ((error?: Error) => void) | undefined>;

@@ -60,7 +60,7 @@ const pollMs = 50;
  */
 class OutputFile {
   readonly #dir = mkdtempSync(join(tmpdir(), "chat-bench-"));
-  readonly path = join(this.#dir, "output.log");
+  readonly #path = join(this.#dir, "output.log");
   readonly #decoder = new StringDecoder("utf8");
   readonly #chunk = Buffer.alloc(64 * 1024);
   #fd: number | undefined;
@@ -69,8 +69,8 @@ class OutputFile {
 
   /** A descriptor for the server to write to; the caller closes it once the server has it. */
   openForServer(): number {
-    const fd = openSync(this.path, "a");
-    this.#fd = openSync(this.path, "r");
+    const fd = openSync(this.#path, "a");
+    this.#fd = openSync(this.#path, "r");
     return fd;
   }
 
