@@ -1,10 +1,10 @@
 import cluster from "node:cluster";
 import { ConfigError, defaultRedisUrl, parseConfig, usage } from "./config.ts";
-import { tokenMain } from "./mint-token.ts";
-import { startPrimary } from "./primary.ts";
-import { probeRedis } from "./redis-probe.ts";
-import { startStandalone } from "./standalone.ts";
-import { startWorker } from "./worker.ts";
+import { tokenMain } from "./roles/mint-token.ts";
+import { startPrimary } from "./roles/primary.ts";
+import { probeRedis } from "./redis/probe.ts";
+import { startStandalone } from "./roles/standalone.ts";
+import { startWorker } from "./roles/worker.ts";
 
 /** How long start-up waits for Redis to answer before deciding it is not there. */
 const probeTimeoutMs = 2000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Batches } from "../src/stores/batches.ts";
+import { Batches } from "../src/redis/batches.ts";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,6 +1,6 @@
 import { limits } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { presenceRefreshMs, presenceTtlMs } from "../src/stores/presence-store.ts";
+import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
 import { connectClient, sleep, type TestClient } from "./support/index.ts";
 import { childPids, isAlive, killIfSame, startTimeOf, waitUntil } from "./support/processes.ts";
 import { record, type Recorder } from "./support/recorder.ts";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { batchedLines } from "../src/log-lines.ts";
+import { batchedLines } from "../src/logging/log-lines.ts";
 import { sourceFlags } from "./support/server-process.ts";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -48,7 +48,7 @@ describe("info lines, written together", () => {
   });
 
   it.each(["text", "json"])("loses no line when the process exits right after it (%s log)", (format) => {
-    const log = fileURLToPath(new URL("../src/log.ts", import.meta.url));
+    const log = fileURLToPath(new URL("../src/logging/log.ts", import.meta.url));
     const script = [
       `import { createLog } from ${JSON.stringify(log)};`,
       `const log = createLog("primary", ${JSON.stringify(format)});`,

@@ -1,6 +1,6 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeBatchSize, RedisPresenceStore } from "../src/stores/redis-presence-store.ts";
+import { changeBatchSize, RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
 import { startOwnRedis, uniquePrefix, type OwnRedis } from "./support/index.ts";
 
 /**

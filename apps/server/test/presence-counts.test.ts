@@ -1,9 +1,9 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
-import { MemoryPresenceStore } from "../src/stores/memory-presence-store.ts";
-import { presenceTtlMs, type PresenceStore } from "../src/stores/presence-store.ts";
-import { RedisPresenceStore } from "../src/stores/redis-presence-store.ts";
+import { MemoryPresenceStore } from "../src/presence/memory-presence-store.ts";
+import { presenceTtlMs, type PresenceStore } from "../src/presence/presence-store.ts";
+import { RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
 import { sleep, uniquePrefix } from "./support/index.ts";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { presenceTtlMs, type PresenceSession } from "../src/stores/presence-store.ts";
-import { refreshChunkSessions } from "../src/stores/redis-presence-store.ts";
+import { presenceTtlMs, type PresenceSession } from "../src/presence/presence-store.ts";
+import { refreshChunkSessions } from "../src/presence/redis-presence-store.ts";
 import { sleep } from "./support/index.ts";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 

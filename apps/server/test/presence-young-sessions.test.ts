@@ -1,7 +1,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
-import { presenceRefreshMs, presenceTtlMs } from "../src/stores/presence-store.ts";
+import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
 import { connectClient, sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
 
 /**

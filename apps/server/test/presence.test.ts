@@ -1,6 +1,6 @@
 import type { PresenceChange } from "@chat/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { presenceRefreshMs, presenceTtlMs } from "../src/stores/presence-store.ts";
+import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
 import { sleep, type TestClient } from "./support/index.ts";
 import { childPids, clusterWorkerId, isAlive, startTimeOf, killIfSame, waitUntil } from "./support/processes.ts";
 import { record, type Recorder } from "./support/recorder.ts";

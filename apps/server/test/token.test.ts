@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { mintToken, tokenMaxLength, verifyToken, type TokenCheck } from "../src/auth/token.ts";
-import { defaultTtlSeconds, runTokenCommand, TokenCommandError } from "../src/mint-token.ts";
+import { defaultTtlSeconds, runTokenCommand, TokenCommandError } from "../src/roles/mint-token.ts";
 
 const secret = "s".repeat(32);
 const otherSecret = "o".repeat(32);

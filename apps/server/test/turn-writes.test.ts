@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { holdUpgradeWrites, TurnWebSocketServer } from "../src/turn-writes.ts";
+import { holdUpgradeWrites, TurnWebSocketServer } from "../src/app/turn-writes.ts";
 
 /** How a Node socket hands what is written to it to the kernel: one call per write, or per corked batch. */
 interface KernelWrites {

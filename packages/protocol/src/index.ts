@@ -5,7 +5,6 @@ export { AckFailure, ackOf, ok, fail, issuesOf, type Ack } from "./ack.ts";
 export { HandshakeAuth, ConnectRefusal } from "./handshake.ts";
 export {
   MessageText,
-  MessageId,
   ClientId,
   MessageSend,
   MessageSent,
@@ -28,7 +27,7 @@ export {
   SyncRequired,
   Empty,
 } from "./rooms.ts";
-export { compareMessageIds } from "./message-ids.ts";
+export { MessageId, compareMessageIds } from "./message-ids.ts";
 export {
   clientEvents,
   serverEvents,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { limits } from "./limits.ts";
-import { compareMessageIds } from "./message-ids.ts";
+import { compareMessageIds, MessageId } from "./message-ids.ts";
 import { RoomName, UserName } from "./names.ts";
 
 /** Half of a UTF-16 surrogate pair standing alone: no character, and no UTF-8 can carry it. */
@@ -11,19 +11,6 @@ export const MessageText = z
   .min(1, { error: "text must not be empty" })
   .max(limits.textMaxLength, { error: `text must be at most ${limits.textMaxLength} characters` })
   .refine((text) => !loneSurrogate.test(text), { error: "text must be well-formed Unicode (no lone surrogates)" });
-
-/**
- * A message id assigned by the server: `<milliseconds>-<sequence>`, ordered within a room.
- */
-const largestIdPart = 2n ** 64n - 1n;
-
-export const MessageId = z
-  .string()
-  .regex(/^\d{1,20}-\d{1,20}$/, { error: "a message id looks like 1700000000000-0", abort: true })
-  .refine((id) => id.split("-").every((part) => BigInt(part) <= largestIdPart), {
-    error: "each part of a message id is at most 18446744073709551615",
-  });
-export type MessageId = z.infer<typeof MessageId>;
 
 /**
  * An id the client chooses for each message it sends and keeps when it sends it again: the

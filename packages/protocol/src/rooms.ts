@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { limits } from "./limits.ts";
-import { ChatMessage, DirectMessage, MessageId } from "./messages.ts";
+import { MessageId } from "./message-ids.ts";
+import { ChatMessage, DirectMessage } from "./messages.ts";
 import { RoomName, UserName } from "./names.ts";
 
 /**

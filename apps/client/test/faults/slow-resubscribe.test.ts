@@ -26,7 +26,7 @@ import {
  * show them first, moving its last shown id past everything published while the subscription
  * was down, and the catch-up on `sync:required` would then skip those lines for good. The
  * worker drops the messages of its subscriptions from the moment its subscriber is cut off
- * until it is ready again, its subscriptions renewed (apps/server/src/redis-clients.ts), so
+ * until it is ready again, its subscriptions renewed (apps/server/src/redis/clients.ts), so
  * the clients fetch them all, in order.
  */
 

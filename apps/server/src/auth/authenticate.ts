@@ -1,8 +1,9 @@
 import { HandshakeAuth } from "@chat/protocol";
 import { z } from "zod";
-import type { ChatSocket } from "../chat-socket.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
 import type { Config } from "../config.ts";
-import { authenticate as trustName, RefusedConnection } from "../handshake.ts";
+import { RefusedConnection } from "./refused-connection.ts";
+import { trustHandshakeName } from "./trust.ts";
 import { verifyToken } from "./token.ts";
 
 /** A Socket.IO middleware that sets `socket.data.name` or refuses the connection. */
@@ -30,7 +31,7 @@ const refuse = (message: string) => new RefusedConnection({ code: "unauthorized"
  * A refusal is `connect_error` data `{ code: "unauthorized", message }` with the reason.
  */
 export function createAuthenticate(config: Pick<Config, "AUTH_MODE" | "AUTH_SECRET">): ConnectionMiddleware {
-  if (config.AUTH_MODE === "trust") return trustName;
+  if (config.AUTH_MODE === "trust") return trustHandshakeName;
   const secret = config.AUTH_SECRET;
   if (secret === undefined) throw new Error("AUTH_SECRET is required when AUTH_MODE is token");
   return (socket, next) => {

@@ -7,11 +7,11 @@ import {
   type ClientEventName,
   type ClientEventResult,
 } from "@chat/protocol";
-import type { ChatSocket } from "../chat-socket.ts";
-import type { InFlight } from "../in-flight.ts";
-import type { Log } from "../log.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
+import type { InFlight } from "../app/in-flight.ts";
+import type { Log } from "../logging/log.ts";
 import { countingAcks, noMetrics, type ChatMetrics } from "../ops/metrics.ts";
-import { StoreUnavailableError } from "../stores/message-store.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
 

@@ -1,5 +1,5 @@
 import { fail, limits, ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
 import type { Act } from "./define-handler.ts";
 
 /** `dm:fetch`: the user's own inbox, after an id (catching up) or before one (paging back). */

@@ -1,6 +1,6 @@
 import { fail, ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
-import { onlineScope } from "../stores/presence-store.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
+import { onlineScope } from "../presence/presence-store.ts";
 import type { Act } from "./define-handler.ts";
 import { overSendLimit } from "./send-limit.ts";
 

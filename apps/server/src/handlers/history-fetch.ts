@@ -1,6 +1,6 @@
 import { fail, limits, ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
-import { roomOf } from "../rooms.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
+import { roomOf } from "../app/rooms.ts";
 import type { Act } from "./define-handler.ts";
 
 /** `history:fetch`: a page of a room's older messages, for its members. */

@@ -1,5 +1,5 @@
 import type { ClientEventName } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
 import type { Act } from "./define-handler.ts";
 import { dmFetch } from "./dm-fetch.ts";
 import { dmSend } from "./dm-send.ts";

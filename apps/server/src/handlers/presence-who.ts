@@ -1,6 +1,6 @@
 import { ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
-import { roomOf } from "../rooms.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
+import { roomOf } from "../app/rooms.ts";
 import type { Act } from "./define-handler.ts";
 
 /** `presence:who`: who is online in a room, across the cluster. */

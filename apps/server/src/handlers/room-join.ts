@@ -1,7 +1,7 @@
 import { fail, limits, ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
-import { announced } from "../presence-notices.ts";
-import { chatRoomsOf, roomOf } from "../rooms.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
+import { announced } from "../presence/notices.ts";
+import { chatRoomsOf, roomOf } from "../app/rooms.ts";
 import type { Act } from "./define-handler.ts";
 
 /**

@@ -1,8 +1,8 @@
 import { fail, ok } from "@chat/protocol";
-import type { ChatDeps } from "../chat-deps.ts";
-import { announced } from "../presence-notices.ts";
-import { roomOf } from "../rooms.ts";
-import type { ChatSocket } from "../chat-socket.ts";
+import type { ChatDeps } from "../app/chat-deps.ts";
+import { announced } from "../presence/notices.ts";
+import { roomOf } from "../app/rooms.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
 import type { RoomName } from "@chat/protocol";
 import type { Act } from "./define-handler.ts";
 

@@ -1,5 +1,5 @@
 import { ok } from "@chat/protocol";
-import { chatRoomsOf } from "../rooms.ts";
+import { chatRoomsOf } from "../app/rooms.ts";
 import type { Act } from "./define-handler.ts";
 
 /** `room:list`: the rooms this connection is in. */

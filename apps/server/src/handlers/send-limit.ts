@@ -1,5 +1,5 @@
 import { fail, type AckFailure } from "@chat/protocol";
-import type { ChatSocket } from "../chat-socket.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
 import { describeRefusal, type SendLimiter } from "../limits/send-limiter.ts";
 
 /**

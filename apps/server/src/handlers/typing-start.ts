@@ -1,6 +1,6 @@
 import { fail, limits, ok } from "@chat/protocol";
-import type { ChatSocket } from "../chat-socket.ts";
-import { roomOf } from "../rooms.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
+import { roomOf } from "../app/rooms.ts";
 import type { Act } from "./define-handler.ts";
 
 /** When each connection last announced typing, per room. */

@@ -1,6 +1,6 @@
-import type { ChatSocket } from "../chat-socket.ts";
-import { RefusedConnection } from "../handshake.ts";
-import type { Log } from "../log.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
+import { RefusedConnection } from "../auth/refused-connection.ts";
+import type { Log } from "../logging/log.ts";
 
 /**
  * A Socket.IO middleware that refuses a handshake while this worker already holds `max`

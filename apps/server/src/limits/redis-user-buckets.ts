@@ -1,6 +1,6 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { LuaScript } from "../stores/lua-script.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 import type { UserBuckets } from "./send-limiter.ts";
 import { rateOf, refillMsOf, type Rate, type Take } from "./token-bucket.ts";
 

@@ -1,7 +1,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { defaultRedisUrl } from "../../src/config.ts";
-import { RedisPresenceStore } from "../../src/stores/redis-presence-store.ts";
+import { RedisPresenceStore } from "../../src/presence/redis-presence-store.ts";
 import { uniquePrefix } from "./server-process.ts";
 
 /**

@@ -1,9 +1,9 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
 import { setupMaster } from "@socket.io/sticky";
-import type { Config } from "./config.ts";
-import { createLog } from "./log.ts";
-import { answerOpsQueries } from "./ops/roles.ts";
+import type { Config } from "../config.ts";
+import { createLog } from "../logging/log.ts";
+import { answerOpsQueries } from "../ops/endpoints.ts";
 import { readyMessage, shutdownMessage } from "./shutdown.ts";
 
 /** How long a new connection may take to send its whole HTTP header: Node's HTTP server's default headersTimeout. */

@@ -1,4 +1,4 @@
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 
 /*
  * Presence keys: `<prefix>:presence:<scope>` is a sorted set of users scored by when their

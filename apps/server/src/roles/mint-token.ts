@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { mintToken } from "./auth/token.ts";
+import { mintToken } from "../auth/token.ts";
 
 /** A token's lifetime when `--ttl` is not given: one day. */
 export const defaultTtlSeconds = 86_400;

@@ -1,6 +1,6 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { Batches } from "./batches.ts";
+import { Batches } from "../redis/batches.ts";
 import { changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
 import {
   presenceTtlMs,

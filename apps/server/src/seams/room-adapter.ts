@@ -1,7 +1,7 @@
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Namespace, ServerOptions } from "socket.io";
-import type { RedisClients } from "./redis-clients.ts";
-import { isUserRoom } from "./rooms.ts";
+import type { RedisClients } from "../redis/clients.ts";
+import { isUserRoom } from "../app/rooms.ts";
 
 /** What the sharded adapter decides channels with (its own methods, not in its typings). */
 interface ChannelChoice {

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type ServerOptions } from "ws";
+import { socketOf } from "../seams/ws-raw-socket.ts";
 
 /**
  * What is written to one connection within a turn of the event loop leaves in one system
@@ -28,9 +29,6 @@ export function holdForTurn(socket: Duplex): void {
     setImmediate(release);
   }
 }
-
-/** The socket under a WebSocket: ws keeps it in a field of its own, set once it is open. */
-export const socketOf = (websocket: WebSocket): Duplex | undefined => (websocket as unknown as { _socket?: Duplex })._socket;
 
 type Data = Parameters<WebSocket["send"]>[0];
 type SendOptions = Exclude<Parameters<WebSocket["send"]>[1], ((error?: Error) => void) | undefined>;

@@ -1,6 +1,6 @@
 import type { WebSocket } from "ws";
-import type { ChatSocket } from "./chat-socket.ts";
-import { socketOf } from "./turn-writes.ts";
+import type { ChatSocket } from "../app/chat-socket.ts";
+import { socketOf } from "./ws-raw-socket.ts";
 
 /** What the trimmed parts of a connection's handshake are left pointing to: one object for all. */
 const nothing = Object.freeze({});

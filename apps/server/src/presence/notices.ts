@@ -1,5 +1,5 @@
 import { limits } from "@chat/protocol";
-import type { PresenceShift } from "./stores/presence-store.ts";
+import type { PresenceShift } from "./presence-store.ts";
 
 /**
  * Whether a room is told of a user's arrival (`presence:joined`) or departure

@@ -1,9 +1,6 @@
 import { pino } from "pino";
 import { infoLines } from "./log-lines.ts";
-import type { Log } from "./log.ts";
-
-/** Who writes a log: the primary (or the single process's own account), or a worker by cluster id. */
-export type LogSource = { role: "primary" } | { role: "worker"; worker: number };
+import type { Log, LogSource } from "./log-types.ts";
 
 /**
  * The JSON log: one pino object a line, with `role` and, for a worker, `worker` in every

@@ -7,7 +7,7 @@ import {
   type RoomName,
   type UserName,
 } from "@chat/protocol";
-import { roomOf, userRoomOf } from "../rooms.ts";
+import { roomOf, userRoomOf } from "../app/rooms.ts";
 import {
   logLength,
   type DirectPost,

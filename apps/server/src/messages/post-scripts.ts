@@ -1,4 +1,4 @@
-import { LuaScript } from "./lua-script.ts";
+import { LuaScript } from "../redis/lua-script.ts";
 
 /*
  * Posting is one Lua script: Redis runs it atomically, so "stored" and "published" cannot

@@ -1,6 +1,6 @@
 import { createClient, type RedisClientType } from "redis";
-import type { Log } from "./log.ts";
-import { GatedSubscriptions } from "./redis-subscriptions.ts";
+import type { Log } from "../logging/log.ts";
+import { GatedSubscriptions } from "./subscriptions.ts";
 
 /** Back off from 100 ms to 2 s between attempts, forever: Redis coming back is the normal case. */
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** attempt, 2000);

@@ -1,8 +1,8 @@
-import type { ChatServer } from "./chat-socket.ts";
-import type { Log } from "./log.ts";
-import { announced } from "./presence-notices.ts";
-import { chatRoomOf } from "./rooms.ts";
-import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStore } from "./stores/presence-store.ts";
+import type { ChatServer } from "../app/chat-socket.ts";
+import type { Log } from "../logging/log.ts";
+import { announced } from "./notices.ts";
+import { chatRoomOf } from "../app/rooms.ts";
+import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStore } from "./presence-store.ts";
 
 /**
  * This process's sessions: one in the whole service per connection, one per chat room it is

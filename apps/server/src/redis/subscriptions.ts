@@ -1,5 +1,5 @@
 import type { RedisClientType } from "redis";
-import type { Log } from "./log.ts";
+import type { Log } from "../logging/log.ts";
 
 /** A subscription's listener as node-redis calls it: Buffers in buffer mode, strings otherwise. */
 type Listener = (message: Buffer | string, channel: Buffer | string) => unknown;

@@ -1,8 +1,8 @@
-import type { SendLimiter } from "./limits/send-limiter.ts";
-import type { Log } from "./log.ts";
-import type { ChatMetrics } from "./ops/metrics.ts";
-import type { MessageStore } from "./stores/message-store.ts";
-import type { PresenceStore } from "./stores/presence-store.ts";
+import type { SendLimiter } from "../limits/send-limiter.ts";
+import type { Log } from "../logging/log.ts";
+import type { ChatMetrics } from "../ops/metrics.ts";
+import type { MessageStore } from "../messages/message-store.ts";
+import type { PresenceStore } from "../presence/presence-store.ts";
 
 /** What the handlers work with: the stores, behind interfaces, and the log. */
 export interface ChatDeps {

@@ -1,7 +1,7 @@
 import { limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { roomOf, userRoomOf } from "../rooms.ts";
-import { Batches, type BatchBounds } from "./batches.ts";
+import { roomOf, userRoomOf } from "../app/rooms.ts";
+import { Batches, type BatchBounds } from "../redis/batches.ts";
 import {
   StoreUnavailableError,
   dedupeSeconds,

@@ -1,22 +1,23 @@
 import type { Server as HttpServer } from "node:http";
 import { defaultRoom, fail, isClientEventName, type ClientEventName } from "@chat/protocol";
 import { Server, type ServerOptions } from "socket.io";
-import type { ConnectionMiddleware } from "./auth/authenticate.ts";
+import type { ConnectionMiddleware } from "../auth/authenticate.ts";
 import type { ChatDeps } from "./chat-deps.ts";
 import type { ChatServer, ChatSocket } from "./chat-socket.ts";
-import { defineHandler, splitAck } from "./handlers/define-handler.ts";
-import { createActions } from "./handlers/index.ts";
-import { leaveRoom } from "./handlers/room-leave.ts";
-import { limitConnections } from "./limits/connection-limit.ts";
-import { authenticate, RefusedConnection } from "./handshake.ts";
+import { defineHandler, splitAck } from "../handlers/define-handler.ts";
+import { createActions } from "../handlers/index.ts";
+import { leaveRoom } from "../handlers/room-leave.ts";
+import { limitConnections } from "../limits/connection-limit.ts";
+import { RefusedConnection } from "../auth/refused-connection.ts";
+import { trustHandshakeName } from "../auth/trust.ts";
 import { InFlight } from "./in-flight.ts";
-import { countingAcks, noMetrics } from "./ops/metrics.ts";
-import { keepPresence } from "./presence-keeper.ts";
-import { announced } from "./presence-notices.ts";
-import { trimConnection } from "./connection-trim.ts";
+import { countingAcks, noMetrics } from "../ops/metrics.ts";
+import { keepPresence } from "../presence/keeper.ts";
+import { announced } from "../presence/notices.ts";
+import { trimConnection } from "../seams/connection-trim.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { holdUpgradeWrites, TurnWebSocketServer } from "./turn-writes.ts";
-import { onlineScope } from "./stores/presence-store.ts";
+import { onlineScope } from "../presence/presence-store.ts";
 
 export interface ChatApp {
   io: ChatServer;
@@ -45,7 +46,7 @@ export interface ChatAppOptions {
 export function createChatApp(
   httpServer: HttpServer,
   makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
-  { adapter, drainTimeoutMs = 5_000, authenticate: identify = authenticate, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
+  { adapter, drainTimeoutMs = 5_000, authenticate: identify = trustHandshakeName, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
     wsEngine: TurnWebSocketServer,
