@@ -1,12 +1,14 @@
-// Runs every package's tests through turbo, then adds up the results each package's vitest
-// wrote, so that the run ends with one "N passed, N failed" line and a run that executed
-// no test cannot pass unnoticed. A test file that could not run (an error outside any test)
-// and errors vitest caught outside every test count as failures too, named here.
+// Runs the lint, then every package's tests through turbo, then adds up the results each
+// package's vitest wrote, so that the run ends with one "N passed, N failed" line and a run
+// that executed no test cannot pass unnoticed. A test file that could not run (an error
+// outside any test), errors vitest caught outside every test and a failed lint count as
+// failures too, named here. A failed lint does not stop the tests.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
 const packages = ["packages/protocol", "apps/server", "apps/client", "bench"];
 for (const dir of packages) rmSync(`${dir}/test-results.json`, { force: true });
+const lint = spawnSync("pnpm", ["exec", "turbo", "run", "lint", "lint:root", "--continue"], { stdio: "inherit" });
 const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
   stdio: "inherit",
 });
@@ -38,6 +40,10 @@ for (const dir of packages) {
     console.error(`${dir}: vitest reported errors outside the tests (see its output above)`);
     failed += 1;
   }
+}
+if (lint.status !== 0) {
+  console.error("lint: pnpm lint found problems or could not run (see its output above)");
+  failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(turbo.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

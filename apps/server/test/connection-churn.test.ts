@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { connect as connectTcp, type Socket as TcpSocket } from "node:net";
 import { ackOf, defaultRoom, RoomList } from "@chat/protocol";
-import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
+import { io, type ManagerOptions } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
 
