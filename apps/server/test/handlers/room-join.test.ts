@@ -1,5 +1,7 @@
 import { limits } from "@chat/protocol";
 import { describe, expect, it } from "vitest";
+import { StoreUnavailableError } from "../../src/messages/message-store.ts";
+import { appWithFaultyStore, type FaultyMessageStore } from "../support/faulty-message-store.ts";
 import { startInProcessApp } from "../support/in-process-app.ts";
 import { record } from "../support/recorder.ts";
 import { ok, refused, say } from "../support/requests.ts";
@@ -149,5 +151,25 @@ describe("room:join", () => {
     const b = await app.connect("B");
     await ok(a, "room:join", { room: "den" });
     expect(await ok(b, "presence:who", { room: "den" })).toEqual({ room: "den", users: ["A"] });
+  });
+
+  it("a join refused as unavailable leaves the connection out of the room; the retry joins and is announced", async () => {
+    let store: FaultyMessageStore | undefined;
+    const app = await startInProcessApp({ app: appWithFaultyStore((made) => (store = made)) });
+    if (store === undefined) throw new Error("the app made no message store");
+    const a = await app.connect("A");
+    const b = await app.connect("B");
+    await ok(b, "room:join", { room: "den" });
+    const [atA, atB] = [record(a), record(b)];
+    store.fault = new StoreUnavailableError(new Error("connection refused"));
+    expect(await refused(a, "room:join", { room: "den" })).toMatchObject({ code: "unavailable" });
+    store.fault = undefined;
+    expect(await ok(a, "room:list")).toEqual({ rooms: ["lobby"] });
+    await say(b, "den", "not for A yet");
+    await roundTrip(a);
+    expect(atA.all).toEqual([]);
+    expect(await ok(a, "room:join", { room: "den" })).toMatchObject({ room: "den", messages: [{ text: "not for A yet" }] });
+    expect((await atB.next("presence:joined")).data).toEqual({ room: "den", user: "A" });
+    expect(await ok(b, "presence:who", { room: "den" })).toEqual({ room: "den", users: ["A", "B"] });
   });
 });
