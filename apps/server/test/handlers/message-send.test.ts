@@ -1,5 +1,6 @@
 import { compareMessageIds, MessageSent } from "@chat/protocol";
 import { describe, expect, it } from "vitest";
+import { mintToken } from "../../src/auth/token.ts";
 import { startInProcessApp } from "../support/in-process-app.ts";
 import { record } from "../support/recorder.ts";
 import { ok, refused, request } from "../support/requests.ts";
@@ -130,5 +131,15 @@ describe("message:send", () => {
     expect(failure.error.issues).toEqual([{ path: [0], message: expect.stringMatching(/from/) }]);
     await roundTrip(b);
     expect(atB.all).toEqual([]);
+  });
+
+  it("with AUTH_MODE=token, names the sender the token was issued to", async () => {
+    const secret = "a secret of at least thirty-two characters";
+    const app = await startInProcessApp({ settings: { AUTH_MODE: "token", AUTH_SECRET: secret } });
+    const a = await app.connect("ignored", { auth: { token: mintToken(secret, "alice", 60) } });
+    const b = await app.connect("ignored", { auth: { token: mintToken(secret, "bob", 60) } });
+    const atB = record(b);
+    await ok(a, "message:send", { room: "lobby", text: "signed" });
+    expect((await atB.next("message:new")).data).toMatchObject({ from: "alice", text: "signed" });
   });
 });
