@@ -2,11 +2,18 @@ import type { Server as HttpServer } from "node:http";
 import type { Config } from "../config.ts";
 import { MemoryUserBuckets } from "../limits/send-limiter.ts";
 import type { Log } from "../logging/log.ts";
-import { MemoryMessageStore } from "../messages/memory-message-store.ts";
+import { MemoryMessageStore, type LocalDelivery } from "../messages/memory-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { MemoryPresenceStore } from "../presence/memory-presence-store.ts";
 import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
+import type { ChatServer } from "./chat-socket.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
+
+/** Delivery through this process's own Socket.IO server: a stored message reaches its connections here. */
+export const localDelivery = (io: ChatServer): LocalDelivery => ({
+  room: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("message:new", message),
+  direct: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("dm:new", message),
+});
 
 /**
  * The app of a process that shares nothing: the in-memory adapter and stores, which deliver
@@ -24,10 +31,7 @@ export function createMemoryChatApp(
       ...(metrics === undefined ? {} : { metrics }),
       presence: new MemoryPresenceStore(),
       limiter: sendLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
-      messages: new MemoryMessageStore({
-        room: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("message:new", message),
-        direct: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("dm:new", message),
-      }),
+      messages: new MemoryMessageStore(localDelivery(io)),
     }),
     appOptionsOf(config),
   );

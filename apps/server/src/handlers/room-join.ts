@@ -1,7 +1,8 @@
-import { fail, limits, ok } from "@chat/protocol";
+import { fail, limits, ok, type ChatMessage } from "@chat/protocol";
 import type { ChatDeps } from "../app/chat-deps.ts";
 import { announced } from "../presence/notices.ts";
 import { chatRoomsOf, roomOf } from "../app/rooms.ts";
+import type { Page } from "../messages/message-store.ts";
 import type { Act } from "./define-handler.ts";
 
 /**
@@ -19,15 +20,23 @@ export const roomJoin =
     // Join before reading: whatever is stored after the read is then delivered live, so
     // nothing falls between the two (the client drops what it gets twice).
     await socket.join(socketRoom);
-    const page =
-      after === undefined
-        ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
-        : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
-    if (!already) {
-      const user = socket.data.name;
-      if (announced(await presence.enter({ scope: socketRoom, user, socketId: socket.id }), "arrival")) {
-        socket.to(socketRoom).emit("presence:joined", { room, user });
+    let page: Page<ChatMessage>;
+    try {
+      page =
+        after === undefined
+          ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
+          : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
+      if (!already) {
+        const user = socket.data.name;
+        if (announced(await presence.enter({ scope: socketRoom, user, socketId: socket.id }), "arrival")) {
+          socket.to(socketRoom).emit("presence:joined", { room, user });
+        }
       }
+    } catch (error) {
+      // A refused join leaves the connection as it was: out of the room, so that it is sent
+      // nothing of it, and so that the retry is a fresh join, entered in presence and announced.
+      if (!already) await socket.leave(socketRoom);
+      throw error;
     }
     return ok({ room, messages: page.messages, more: after === undefined ? false : page.more });
   };
