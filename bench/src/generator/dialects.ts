@@ -1,3 +1,4 @@
+import type { ChatMessage, MessageSend } from "@chat/protocol";
 import type { EngineClient } from "./engine-client.ts";
 import type { ClientSpec, Dialect } from "./wire.ts";
 
@@ -29,10 +30,11 @@ const isStamp = (value: unknown): value is Stamp =>
   typeof (value as Stamp).s === "string" &&
   typeof (value as Stamp).n === "number";
 
-/** A chat line as the project delivers it; only the text matters here. */
-interface Line {
-  text?: unknown;
-}
+/**
+ * A chat line as the project delivers it (the protocol's `ChatMessage`, its fields unchecked:
+ * checking each line would cost the measurement); only the text matters here.
+ */
+type Line = { [Field in keyof ChatMessage]?: unknown };
 
 const stampOfText = (text: unknown): Stamp[] => {
   if (typeof text !== "string") return [];
@@ -69,7 +71,8 @@ const project: DialectSpeech = {
       );
     }),
   send: (client, spec, stamp, clientId, done) => {
-    const message = { room: spec.room, text: JSON.stringify(stamp), clientId };
+    // A sender always has a room (`prepare` joined it); the protocol's schema says what is sent.
+    const message = { room: spec.room, text: JSON.stringify(stamp), clientId } satisfies Partial<MessageSend>;
     client.emitWithAck(JSON.stringify(["message:send", message]), (payload) => done(ackIsOk(payload)));
   },
   stampsOf: (frame) => {

@@ -6,6 +6,7 @@ import { RedisMessageStore } from "../messages/redis-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { RedisPresenceStore } from "../presence/redis-presence-store.ts";
 import type { RedisClients } from "../redis/clients.ts";
+import { adapterEnvelope } from "../seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
 import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
@@ -28,7 +29,7 @@ export function createRedisChatApp(
     {
       log,
       metrics,
-      messages: new RedisMessageStore(redis.pub, prefix),
+      messages: new RedisMessageStore(redis.pub, prefix, adapterEnvelope),
       presence: new RedisPresenceStore(redis.pub, prefix),
       limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
     },

@@ -8,6 +8,7 @@ import {
   type UserName,
 } from "@chat/protocol";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
+import { chatMessageFields, directMessageFields, messageOf } from "./message-fields.ts";
 import {
   logLength,
   type DirectPost,
@@ -72,9 +73,10 @@ export class MemoryMessageStore implements MessageStore {
     logs.set(key, log);
   }
 
-  async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
+  async postToRoom(post: RoomPost): Promise<Posted> {
+    const { room, from, clientId, senderSocket } = post;
     const { posted, fresh } = this.#postFor("room", from, clientId);
-    const message: ChatMessage = { ...posted, room, from, text, ...(clientId ? { clientId } : {}) };
+    const message = messageOf<ChatMessage>(chatMessageFields, posted.id, post);
     if (fresh) {
       this.#append(this.#rooms, room, message);
       this.#deliver.room(roomOf(room), senderSocket, message);
@@ -82,9 +84,10 @@ export class MemoryMessageStore implements MessageStore {
     return posted;
   }
 
-  async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
+  async postDirect(post: DirectPost): Promise<Posted> {
+    const { from, to, clientId, senderSocket } = post;
     const { posted, fresh } = this.#postFor("dm", from, clientId);
-    const message: DirectMessage = { ...posted, from, to, text, ...(clientId ? { clientId } : {}) };
+    const message = messageOf<DirectMessage>(directMessageFields, posted.id, { ...post, sentAt: posted.sentAt });
     if (fresh) {
       this.#append(this.#inboxes, to, message);
       if (to !== from) {

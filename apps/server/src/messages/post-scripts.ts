@@ -1,59 +1,82 @@
 import { LuaScript } from "../redis/lua-script.ts";
+import { luaMessageFunctions, postedFieldCount } from "./message-fields-lua.ts";
+import { chatMessageFields, directMessageFields } from "./message-fields.ts";
 
 /*
  * Posting is one Lua script: Redis runs it atomically, so "stored" and "published" cannot
  * be separated by a crash, and Redis publishes a room's messages in the order it assigned
- * their ids. What it publishes is exactly what the sharded Redis adapter publishes for
- * `io.to(room).except(sid).emit(event, message)`: a ClusterAdapter BROADCAST (type 3) of an
- * EVENT packet (type 2), in JSON as the adapter writes it when nothing is binary, with
- * SPUBLISH on the room's own channel `<prefix>#/#<room>#`. Only workers with members in the
- * room subscribe to that channel, and every one of them, the sender's included, delivers it:
- * the uid is no worker's, and the adapter skips only messages carrying its own. A direct
+ * their ids. What it publishes is what the sharded Redis adapter publishes for
+ * `io.to(room).except(sid).emit(event, message)` (see `LuaPublisher`), with SPUBLISH on the
+ * room's own channel `<prefix>#/#<room>#`. Only workers with members in the room subscribe
+ * to that channel, and every one of them, the sender's included, delivers it. A direct
  * message goes to its users' rooms, which have no channel of their own (see
- * `room-adapter.ts`): it is published on the namespace's channel `<prefix>#/#`.
+ * `seams/room-adapter.ts`): it is published on the namespace's channel `<prefix>#/#`.
+ * The messages' fields, stored and published, are those of `message-fields.ts`.
  */
 
-// The JSON is put together around cjson rather than by it: cjson writes an empty table as
-// `{}`, while `except` must stay an array and `flags` an object. `message` is whatever value
-// the script passes (one message or an array of them), sent as the event's single argument;
-// cjson keeps 14 significant digits of a number, enough for a time in milliseconds.
-const publish = `
-local function publish(channel, uid, room, except_sid, event, message)
-  local except = ''
-  if except_sid ~= '' then except = cjson.encode(except_sid) end
-  local broadcast = '{"type":3,"data":{"packet":{"type":2,"data":['
-    .. cjson.encode(event) .. ',' .. cjson.encode(message)
-    .. ']},"opts":{"rooms":[' .. cjson.encode(room) .. '],"except":[' .. except .. '],"flags":{}}},"uid":'
-    .. cjson.encode(uid) .. ',"nsp":"/"}'
-  redis.call('SPUBLISH', channel, broadcast)
-end
+/**
+ * How a posting script publishes to the sharded adapter, whose wire format this store does
+ * not know: the app passes it in (`seams/adapter-envelope.ts`).
+ */
+export interface LuaPublisher {
+  /**
+   * Lua source defining `local function publish(channel, uid, room, except_sid, event, message)`,
+   * which SPUBLISHes on `channel` the adapter's message delivering `event` with `message` (any
+   * value cjson encodes) to the Socket.IO room `room`, except the socket `except_sid` ('' for none).
+   */
+  readonly luaSource: string;
+  /** The uid the publications carry: no worker's, so that every worker delivers them. */
+  readonly uid: string;
+}
+
+export interface PostScripts {
+  /**
+   * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
+   * KEYS: room log, then each post's dedupe key.
+   * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
+   * name, then per post: its sender socket id, then the fields a chat message's post gives
+   * (`postedFieldsOf(chatMessageFields)`: from, text, clientId, '' for none).
+   * Returns, per post in order, its id and 1 if stored (and published) now or 0 if the
+   * clientId had been stored before: [id1, fresh1, id2, fresh2, ...].
+   *
+   * The fresh messages go out in one publication: a lone one as `message:new`, not sent back
+   * to its sender's connection; two or more as one `message:batch` (an array, in id order),
+   * which every member gets, the senders included, since one frame cannot leave out a
+   * different connection per message.
+   */
+  readonly postToRoom: LuaScript;
+  /**
+   * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
+   * ARGV: log length, dedupe seconds, channel prefix (`<prefix>#/#`, which is the namespace's
+   * channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender
+   * socket id, then the fields a direct message's post gives
+   * (`postedFieldsOf(directMessageFields)`: from, to, text, clientId, '' for none).
+   * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
+   */
+  readonly postDirect: LuaScript;
+}
+
+const sentAt = `
 local function sent_at(id)
   return tonumber(string.match(id, '^(%d+)-'))
 end
 `;
 
-/**
- * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
- * KEYS: room log, then each post's dedupe key.
- * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
- * name, then four per post: from, text, clientId ('' for none), sender socket id.
- * Returns, per post in order, its id and 1 if stored (and published) now or 0 if the clientId
- * had been stored before: [id1, fresh1, id2, fresh2, ...].
- *
- * The fresh messages go out in one publication: a lone one as `message:new`, not sent back to
- * its sender's connection; two or more as one `message:batch` (an array, in id order), which
- * every member gets, the senders included, since one frame cannot leave out a different
- * connection per message.
- */
-export const postToRoomScript = new LuaScript(`${publish}
-local fields_per_post = 4
+/** The posting scripts, publishing with `publisher`; built once, run by their digests. */
+export function postScripts(publisher: LuaPublisher): PostScripts {
+  const common = `${publisher.luaSource}${sentAt}`;
+  return {
+    postToRoom: new LuaScript(`${common}${luaMessageFunctions("room", chatMessageFields)}
 local first_post = 7
+local fields_per_post = ${postedFieldCount(chatMessageFields) + 1}
 local fresh_messages = {}
 local lone_sender = ''
 local replies = {}
 for i = 1, (#ARGV - first_post + 1) / fields_per_post do
   local at = first_post + (i - 1) * fields_per_post
-  local from, text, client_id, sender = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local sender = ARGV[at]
+  local post = room_post(at + 1)
+  local client_id = post.clientId
   local dedupe = KEYS[i + 1]
   -- An earlier post of this same batch may have stored this clientId already.
   local id = false
@@ -61,16 +84,9 @@ for i = 1, (#ARGV - first_post + 1) / fields_per_post do
   local fresh = 0
   if not id then
     fresh = 1
-    if client_id ~= '' then
-      id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text, 'clientId', client_id)
-      redis.call('SET', dedupe, id, 'EX', ARGV[2])
-    else
-      id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text)
-    end
-    -- String keys only, so the message encodes as an object; clientId only when given.
-    local message = { id = id, room = ARGV[6], from = from, text = text, sentAt = sent_at(id) }
-    if client_id ~= '' then message.clientId = client_id end
-    fresh_messages[#fresh_messages + 1] = message
+    id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(room_entry(post, nil)))
+    if client_id ~= '' then redis.call('SET', dedupe, id, 'EX', ARGV[2]) end
+    fresh_messages[#fresh_messages + 1] = room_message(id, post, ARGV[6], nil)
     lone_sender = sender
   end
   replies[#replies + 1] = id
@@ -85,16 +101,10 @@ elseif #fresh_messages > 1 then
   publish(ARGV[3] .. ARGV[5] .. '#', ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
 end
 return replies
-`);
-
-/**
- * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
- * ARGV: log length, from, to, text, clientId ('' for none), dedupe seconds, channel prefix
- * (`<prefix>#/#`, which is the namespace's channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id.
- * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
- */
-export const postDirectScript = new LuaScript(`${publish}
-local client_id = ARGV[5]
+`),
+    postDirect: new LuaScript(`${common}${luaMessageFunctions("direct", directMessageFields)}
+local post = direct_post(8)
+local client_id = post.clientId
 local to_id, from_id, at = false, false, false
 local fresh = 0
 if client_id ~= '' then
@@ -106,29 +116,22 @@ if not to_id then
   -- One time for both copies: their ids come from two streams and may differ.
   local now = redis.call('TIME')
   at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
-  local fields = { 'from', ARGV[2], 'to', ARGV[3], 'text', ARGV[4], 'sentAt', at }
-  if client_id ~= '' then
-    table.insert(fields, 'clientId')
-    table.insert(fields, client_id)
-  end
-  to_id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+  local entry = direct_entry(post, at)
+  to_id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
   if KEYS[2] == KEYS[1] then
     from_id = to_id
   else
-    from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
+    from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
   end
-  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at, 'EX', ARGV[6]) end
-end
-local function message(id)
-  local m = { id = id, from = ARGV[2], to = ARGV[3], text = ARGV[4], sentAt = tonumber(at) }
-  if client_id ~= '' then m.clientId = client_id end
-  return m
+  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at, 'EX', ARGV[2]) end
 end
 if fresh == 1 then
   if KEYS[2] ~= KEYS[1] then
-    publish(ARGV[7], ARGV[8], ARGV[9], '', 'dm:new', message(to_id))
+    publish(ARGV[3], ARGV[4], ARGV[5], '', 'dm:new', direct_message(to_id, post, nil, at))
   end
-  publish(ARGV[7], ARGV[8], ARGV[10], ARGV[11], 'dm:new', message(from_id))
+  publish(ARGV[3], ARGV[4], ARGV[6], ARGV[7], 'dm:new', direct_message(from_id, post, nil, at))
 end
 return { from_id, fresh, at }
-`);
+`),
+  };
+}

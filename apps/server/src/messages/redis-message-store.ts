@@ -14,16 +14,18 @@ import {
   type Range,
   type RoomPost,
 } from "./message-store.ts";
-import { postDirectScript, postToRoomScript } from "./post-scripts.ts";
+import { chatMessageFields, directMessageFields, messageOf, postedFieldsOf, type FieldValues } from "./message-fields.ts";
+import { postScripts, type LuaPublisher, type PostScripts } from "./post-scripts.ts";
 
 const firstPossibleId = "0-0";
 const lastPossibleId = "18446744073709551615-18446744073709551615";
 
-/**
- * The uid the adapter sees on posted messages: no worker has it (each adapter skips only its
- * own), so every worker subscribed to the room's channel delivers them, the sender's included.
- */
-const publisherUid = "chat-store";
+const roomPostFields = postedFieldsOf<ChatMessage>(chatMessageFields);
+const directPostFields = postedFieldsOf<DirectMessage>(directMessageFields);
+
+/** A post's fields as a script takes them, in the order `fields` lists them ('' for none). */
+const argumentsOf = <Message>(post: FieldValues<Message>, fields: readonly (keyof Message & string)[]): string[] =>
+  fields.map((field) => String(post[field] ?? ""));
 
 type Entry = { id: string; message: Record<string, string> };
 
@@ -46,6 +48,8 @@ export class RedisMessageStore implements MessageStore {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly #channelPrefix: string;
+  readonly #scripts: PostScripts;
+  readonly #publisherUid: string;
   /**
    * Posts to one room from this process: while one is in flight, the next ones wait and then
    * go in one script call, stored in the order they were made and published in one packet,
@@ -56,9 +60,12 @@ export class RedisMessageStore implements MessageStore {
     roomBatchBounds,
   );
 
-  constructor(redis: RedisClientType, prefix: string) {
+  /** `publisher`: how the posting scripts publish to the sharded adapter. */
+  constructor(redis: RedisClientType, prefix: string, publisher: LuaPublisher) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#scripts = postScripts(publisher);
+    this.#publisherUid = publisher.uid;
     // The sharded adapter's channel for the main namespace; a room's own channel appends
     // `<room>#`, and only the workers with members in that room subscribe to it.
     this.#channelPrefix = `${prefix}#/#`;
@@ -77,17 +84,17 @@ export class RedisMessageStore implements MessageStore {
   /** One script call for `posts` (in order); a failure is every post's. */
   async #postBatch(room: RoomName, posts: RoomPost[]): Promise<Posted[]> {
     const reply = (await this.#guard(() =>
-      postToRoomScript.run(
+      this.#scripts.postToRoom.run(
         this.#redis,
         [this.#roomKey(room), ...posts.map(({ from, clientId }) => this.#dedupeKey("room", from, clientId))],
         [
           String(logLength),
           String(dedupeSeconds),
           this.#channelPrefix,
-          publisherUid,
+          this.#publisherUid,
           roomOf(room),
           room,
-          ...posts.flatMap(({ from, text, clientId, senderSocket }) => [from, text, clientId ?? "", senderSocket]),
+          ...posts.flatMap((post) => [post.senderSocket, ...argumentsOf<ChatMessage>(post, roomPostFields)]),
         ],
       ),
     )) as (string | number)[];
@@ -98,23 +105,21 @@ export class RedisMessageStore implements MessageStore {
     });
   }
 
-  async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
+  async postDirect(post: DirectPost): Promise<Posted> {
+    const { from, to, clientId, senderSocket } = post;
     const [id, , sentAt] = (await this.#guard(() =>
-      postDirectScript.run(
+      this.#scripts.postDirect.run(
         this.#redis,
         [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
         [
           String(logLength),
-          from,
-          to,
-          text,
-          clientId ?? "",
           String(dedupeSeconds),
           this.#channelPrefix,
-          publisherUid,
+          this.#publisherUid,
           userRoomOf(to),
           userRoomOf(from),
           senderSocket,
+          ...argumentsOf<DirectMessage>(post, directPostFields),
         ],
       ),
     )) as [string, number, string];
@@ -132,14 +137,7 @@ export class RedisMessageStore implements MessageStore {
     const page = await this.#read(this.#roomKey(room), range);
     return {
       more: page.more,
-      messages: page.entries.map(({ id, message }) => ({
-        id,
-        room,
-        from: message.from ?? "",
-        text: message.text ?? "",
-        sentAt: sentAtOf(id),
-        ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
-      })),
+      messages: page.entries.map(({ id, message }) => messageOf<ChatMessage>(chatMessageFields, id, { ...message, room })),
     };
   }
 
@@ -147,14 +145,7 @@ export class RedisMessageStore implements MessageStore {
     const page = await this.#read(this.#inboxKey(user), range);
     return {
       more: page.more,
-      messages: page.entries.map(({ id, message }) => ({
-        id,
-        from: message.from ?? "",
-        to: message.to ?? "",
-        text: message.text ?? "",
-        sentAt: message.sentAt === undefined ? sentAtOf(id) : Number(message.sentAt),
-        ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
-      })),
+      messages: page.entries.map(({ id, message }) => messageOf<DirectMessage>(directMessageFields, id, message)),
     };
   }
 

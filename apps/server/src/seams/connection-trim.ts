@@ -1,3 +1,10 @@
+/*
+ * Seam: what a connection keeps of its opening, let go of by reaching into Engine.IO.
+ * Tied to engine.io 6.6.x (the `onUpgradeError` listener its `onWebSocket` adds, the
+ * `WebSocketResponse` stand-in's `close` listener on the TCP socket, `Socket#request`),
+ * socket.io 4.8.x (`socket.handshake`, `socket.conn`) and ws 8.x (through `ws-raw-socket.ts`).
+ * Canary: test/seams/connection-trim.test.ts.
+ */
 import type { WebSocket } from "ws";
 import type { ChatSocket } from "../app/chat-socket.ts";
 import { socketOf } from "./ws-raw-socket.ts";
@@ -6,7 +13,15 @@ import { socketOf } from "./ws-raw-socket.ts";
 const nothing = Object.freeze({});
 
 /** A listener `once` wraps keeps the function it wraps here. */
-type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[]) => void };
+export type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[]) => void };
+
+/** Engine.IO's listener for errors of a new WebSocket during its upgrade, found by its name. */
+export const isUpgradeErrorListener = (listener: { name: string }): boolean =>
+  listener.name === "onUpgradeError";
+
+/** The stand-in response's: `socket.once("close", () => this.emit("close"))`, found by its source. */
+export const isStandInCloseListener = (wrapper: Listener): boolean =>
+  wrapper.listener !== undefined && String(wrapper.listener) === '() => this.emit("close")';
 
 /**
  * Lets go of what a new connection carries from its opening and never uses again, so that
@@ -20,22 +35,34 @@ type Listener = ((...args: unknown[]) => void) & { listener?: (...args: unknown[
  * - Socket.IO's copy of the handshake's headers, query and URL (`socket.handshake`): the
  *   server reads only the handshake's `auth`, when it authenticates the connection. The
  *   handshake keeps `auth`, `address`, `time` and the rest.
+ *
+ * A connection that opened by polling and upgrades later has an upgrade request and a
+ * stand-in of its own then: they are let go of on its `upgrade`.
  */
 export function trimConnection(socket: ChatSocket): void {
   // Socket.IO reads it again only to connect to another namespace, which this server has not.
   Object.assign(socket.conn, { request: undefined });
   Object.assign(socket.handshake, { headers: nothing, query: nothing, url: "" });
-  const websocket = (socket.conn.transport as { socket?: WebSocket }).socket;
-  if (websocket === undefined) return;
+  const websocket = websocketOf(socket.conn.transport);
+  if (websocket !== undefined) dropUpgradeLeftovers(websocket);
+  else socket.conn.once("upgrade", onUpgrade);
+}
+
+/** Shared by every connection that upgrades (Engine.IO calls it on the connection). */
+function onUpgrade(transport: unknown): void {
+  const websocket = websocketOf(transport);
+  if (websocket !== undefined) dropUpgradeLeftovers(websocket);
+}
+
+const websocketOf = (transport: unknown): WebSocket | undefined => (transport as { socket?: WebSocket }).socket;
+
+function dropUpgradeLeftovers(websocket: WebSocket): void {
   for (const listener of websocket.listeners("error")) {
-    if (listener.name === "onUpgradeError") websocket.removeListener("error", listener as Listener);
+    if (isUpgradeErrorListener(listener)) websocket.removeListener("error", listener as Listener);
   }
   const raw = socketOf(websocket);
   if (raw === undefined) return;
   for (const wrapper of raw.rawListeners("close") as Listener[]) {
-    // The stand-in's: `socket.once("close", () => this.emit("close"))`.
-    if (wrapper.listener !== undefined && String(wrapper.listener) === '() => this.emit("close")') {
-      raw.removeListener("close", wrapper);
-    }
+    if (isStandInCloseListener(wrapper)) raw.removeListener("close", wrapper);
   }
 }

@@ -1,3 +1,9 @@
+/*
+ * Seam: the sharded Redis adapter's channel choice, changed by replacing its own methods.
+ * Tied to @socket.io/redis-adapter 8.3.x (`ShardedRedisAdapter#computeChannel`,
+ * `#shouldUseASeparateNamespace` and `#channel`, none in its typings; `addAll` subscribing on
+ * "create-room" without waiting) on socket.io-adapter 2.5.x. Canary: test/seams/room-adapter.test.ts.
+ */
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Namespace, ServerOptions } from "socket.io";
 import type { RedisClients } from "../redis/clients.ts";

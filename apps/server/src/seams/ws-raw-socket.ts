@@ -1,3 +1,8 @@
+/*
+ * Seam: the TCP socket under a ws WebSocket, read from ws's private field.
+ * Tied to ws 8.x (`WebSocket#_socket`, set by `setSocket` once the connection is open; the
+ * same ws Engine.IO 6.6 runs, as our `wsEngine`). Canary: test/seams/ws-raw-socket.test.ts.
+ */
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 

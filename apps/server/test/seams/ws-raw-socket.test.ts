@@ -1,9 +1,51 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { connect, type AddressInfo } from "node:net";
+import { connect, Socket, type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { WebSocketServer } from "ws";
-import { holdUpgradeWrites, TurnWebSocketServer } from "../src/app/turn-writes.ts";
+import { WebSocket, WebSocketServer } from "ws";
+import { holdUpgradeWrites, TurnWebSocketServer } from "../../src/app/turn-writes.ts";
+import { socketOf } from "../../src/seams/ws-raw-socket.ts";
+
+/*
+ * Canary of seams/ws-raw-socket.ts: ws keeps the TCP socket under a WebSocket in a private
+ * field. If an upgrade of ws moves it, `socketOf` finds nothing, and the write coalescing
+ * (app/turn-writes.ts) and the connection trimming quietly stop working: both fail here.
+ */
+
+describe("the TCP socket under a ws WebSocket", () => {
+  it("is the socket its upgrade came on, for as long as the WebSocket is open", async () => {
+    const http: Server = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    const seen: { upgraded: Duplex; found: Duplex | undefined }[] = [];
+    http.on("upgrade", (request, socket: Duplex, head) =>
+      wss.handleUpgrade(request, socket, head, (websocket) => {
+        seen.push({ upgraded: socket, found: socketOf(websocket) });
+        websocket.send("hello");
+      }),
+    );
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const { port } = http.address() as AddressInfo;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    try {
+      await new Promise((resolve, reject) => {
+        client.once("message", resolve);
+        client.once("error", reject);
+      });
+      const [only] = seen;
+      expect(only?.found).toBeInstanceOf(Socket);
+      expect(only?.found).toBe(only?.upgraded);
+      // The client's side too: a net.Socket from its own connection.
+      expect(socketOf(client)).toBeInstanceOf(Socket);
+      expect((socketOf(client) as Socket).remotePort).toBe(port);
+    } finally {
+      client.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+});
 
 /** How a Node socket hands what is written to it to the kernel: one call per write, or per corked batch. */
 interface KernelWrites {
