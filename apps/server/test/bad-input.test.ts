@@ -1,6 +1,7 @@
 import { ConnectRefusal, limits, type ValidationIssue } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, startServer } from "@chat/test-kit";
+import { clientsOnDifferentWorkers, connectClient, type TestClient } from "./support/chat-clients.ts";
 import { emitRaw, inbox, parseFailure, parseSendAck, sendLine, tryConnect, untyped, type Inbox } from "./support/wire.ts";
 
 const escape = (value: string) => value.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");

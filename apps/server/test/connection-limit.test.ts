@@ -1,6 +1,7 @@
 import { ConnectRefusal } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, uniquePrefix } from "@chat/test-kit";
+import { connectClient, type TestClient } from "./support/chat-clients.ts";
 import { ok } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";
 import { tryConnect } from "./support/wire.ts";

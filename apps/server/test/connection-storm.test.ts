@@ -1,7 +1,8 @@
 import { defaultRoom } from "@chat/protocol";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, startServer } from "@chat/test-kit";
+import { type TestClient } from "./support/chat-clients.ts";
 import { ok } from "./support/requests.ts";
 
 /**

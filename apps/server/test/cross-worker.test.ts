@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, collect, sleep, startServer, waitFor, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, sleep, startServer } from "@chat/test-kit";
+import { clientsOnDifferentWorkers, collect, type TestClient, waitFor } from "./support/chat-clients.ts";
 
 describe("a cluster of two workers joined by Redis", () => {
   let server: RunningServer;

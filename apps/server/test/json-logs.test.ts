@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, uniquePrefix } from "@chat/test-kit";
+import { connectClient, type TestClient } from "./support/chat-clients.ts";
 import { startServerPatiently } from "./support/topology.ts";
 import { untyped } from "./support/wire.ts";
 

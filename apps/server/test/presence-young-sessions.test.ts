@@ -2,7 +2,8 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { connectClient, sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, sleep, startServer } from "@chat/test-kit";
+import { connectClient, type TestClient } from "./support/chat-clients.ts";
 
 /**
  * A worker refreshes its sessions every `presenceRefreshMs`, but leaves a connection younger

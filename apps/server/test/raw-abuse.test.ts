@@ -1,23 +1,7 @@
 import { AckFailure } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, sleep, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
-import { childPids, isAlive, startTimeOf } from "./support/processes.ts";
-import {
-  isText,
-  openPollingChat,
-  openRawChat,
-  pollingHandshake,
-  pollingPath,
-  rawHttp,
-  rssOf,
-  simultaneousRequests,
-  tcpExchange,
-  textOf,
-  WsOpcode,
-  type RawChat,
-  type TcpOutcome,
-  type RawWebSocket,
-} from "./support/raw-engine.ts";
+import { childPids, isAlive, isText, openPollingChat, openRawChat, pollingHandshake, pollingPath, type RawChat, rawHttp, type RawWebSocket, rssOf, type RunningServer, simultaneousRequests, sleep, startTimeOf, tcpExchange, type TcpOutcome, textOf, uniquePrefix, WsOpcode } from "@chat/test-kit";
+import { clientsOnDifferentWorkers, connectClient, type TestClient } from "./support/chat-clients.ts";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
 import { inbox, sendLine, type Inbox } from "./support/wire.ts";
 

@@ -1,18 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import {
-  clientsOnDifferentWorkers,
-  connectClient,
-  sleep,
-  spawnServer,
-  startServer,
-  uniquePrefix,
-  waitFor,
-  type RunningServer,
-  type ServerProcess,
-  type TestClient,
-} from "./support/index.ts";
-import { childPids, clusterWorkerId, isAlive, killIfSame, startTimeOf, waitUntil, within } from "./support/processes.ts";
+import { childPids, clusterWorkerId, isAlive, killIfSame, type RunningServer, type ServerProcess, sleep, spawnServer, startServer, startTimeOf, uniquePrefix, waitUntil, within } from "@chat/test-kit";
+import { clientsOnDifferentWorkers, connectClient, type TestClient, waitFor } from "./support/chat-clients.ts";
 
 type DisconnectReason = Socket.DisconnectReason;
 

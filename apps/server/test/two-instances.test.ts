@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, startServer, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, startServer, uniquePrefix } from "@chat/test-kit";
+import { connectClient, type TestClient } from "./support/chat-clients.ts";
 import { emitRaw, inbox, parseSendAck, sendLine, type Inbox } from "./support/wire.ts";
 
 /**

@@ -76,8 +76,6 @@ export function collect<E extends keyof ServerToClientEvents>(
   return seen;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Connects clients until two of them are on different workers; returns that pair. */
 export async function clientsOnDifferentWorkers(
   url: string,
