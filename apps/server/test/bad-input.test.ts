@@ -1,7 +1,6 @@
 import { ConnectRefusal, limits, type ValidationIssue } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "@chat/test-kit";
-import { clientsOnDifferentWorkers, connectClient, type TestClient } from "./support/chat-clients.ts";
+import { clientsOnDifferentWorkers, connectClient, type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { emitRaw, inbox, parseFailure, parseSendAck, sendLine, tryConnect, untyped, type Inbox } from "./support/wire.ts";
 
 const escape = (value: string) => value.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");

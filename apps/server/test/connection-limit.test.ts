@@ -1,7 +1,6 @@
 import { ConnectRefusal } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, uniquePrefix } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { connectClient, type RunningServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { ok } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";
 import { tryConnect } from "./support/wire.ts";

@@ -1,8 +1,7 @@
 import { defaultRoom } from "@chat/protocol";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "@chat/test-kit";
-import { type TestClient } from "./support/chat-clients.ts";
+import { type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { ok } from "./support/requests.ts";
 
 /**

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, sleep, startServer } from "@chat/test-kit";
-import { clientsOnDifferentWorkers, collect, type TestClient, waitFor } from "./support/chat-clients.ts";
+import { clientsOnDifferentWorkers, collect, type RunningServer, sleep, startServer, type TestClient, waitFor } from "@chat/test-kit";
 
 describe("a cluster of two workers joined by Redis", () => {
   let server: RunningServer;

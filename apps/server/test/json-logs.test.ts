@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, uniquePrefix } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { connectClient, type RunningServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { startServerPatiently } from "./support/topology.ts";
 import { untyped } from "./support/wire.ts";
 

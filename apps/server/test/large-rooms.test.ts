@@ -1,8 +1,7 @@
 import { limits } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { childPids, isAlive, killIfSame, sleep, startTimeOf, waitUntil } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { childPids, connectClient, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";

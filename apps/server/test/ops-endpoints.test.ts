@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, type RedisServer, type RunningServer, startRedisServer, uniquePrefix } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { childPids, connectClient, type RedisServer, type RunningServer, startRedisServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 import { httpGet, httpGetIn, parseMetrics, settle } from "./support/ops.ts";
 import { startServerPatiently } from "./support/topology.ts";

@@ -2,8 +2,7 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { type RunningServer, sleep, startServer } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { connectClient, type RunningServer, sleep, startServer, type TestClient } from "@chat/test-kit";
 
 /**
  * A worker refreshes its sessions every `presenceRefreshMs`, but leaves a connection younger

@@ -1,7 +1,6 @@
 import { AckFailure } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, isAlive, isText, openPollingChat, openRawChat, pollingHandshake, pollingPath, type RawChat, rawHttp, type RawWebSocket, rssOf, type RunningServer, simultaneousRequests, sleep, startTimeOf, tcpExchange, type TcpOutcome, textOf, uniquePrefix, WsOpcode } from "@chat/test-kit";
-import { clientsOnDifferentWorkers, connectClient, type TestClient } from "./support/chat-clients.ts";
+import { childPids, clientsOnDifferentWorkers, connectClient, isAlive, isText, openPollingChat, openRawChat, pollingHandshake, pollingPath, type RawChat, rawHttp, type RawWebSocket, rssOf, type RunningServer, simultaneousRequests, sleep, startTimeOf, tcpExchange, type TcpOutcome, type TestClient, textOf, uniquePrefix, WsOpcode } from "@chat/test-kit";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
 import { inbox, sendLine, type Inbox } from "./support/wire.ts";
 

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, freePort, type CliProcess, type RedisServer, type RunningServer, spawnCli, spawnServer, startRedisServer, startServer, within } from "@chat/test-kit";
-import { clientsOnDifferentWorkers, type TestClient, waitFor } from "./support/chat-clients.ts";
+import { childPids, clientsOnDifferentWorkers, type CliProcess, freePort, type RedisServer, type RunningServer, spawnCli, spawnServer, startRedisServer, startServer, type TestClient, waitFor, within } from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 describe("REDIS_URL set, but no Redis there", () => {

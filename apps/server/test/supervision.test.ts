@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { childPids, clusterWorkerId, isAlive, killIfSame, type RunningServer, type ServerProcess, sleep, spawnServer, startServer, startTimeOf, uniquePrefix, waitUntil, within } from "@chat/test-kit";
-import { clientsOnDifferentWorkers, connectClient, type TestClient, waitFor } from "./support/chat-clients.ts";
+import { childPids, clientsOnDifferentWorkers, clusterWorkerId, connectClient, isAlive, killIfSame, type RunningServer, type ServerProcess, sleep, spawnServer, startServer, startTimeOf, type TestClient, uniquePrefix, waitFor, waitUntil, within } from "@chat/test-kit";
 
 type DisconnectReason = Socket.DisconnectReason;
 

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer, uniquePrefix } from "@chat/test-kit";
-import { connectClient, type TestClient } from "./support/chat-clients.ts";
+import { connectClient, type RunningServer, startServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { emitRaw, inbox, parseSendAck, sendLine, type Inbox } from "./support/wire.ts";
 
 /**

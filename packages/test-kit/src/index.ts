@@ -38,6 +38,7 @@ export {
   type CliProcess,
   type WaitOptions,
 } from "./cli/chat-cli.ts";
+export { connectClient, waitFor, collect, clientsOnDifferentWorkers, type TestClient } from "./socket/chat-clients.ts";
 export { EngineSession, parseOpenPacket, type EngineOpen, type EngineSessionOptions } from "./engine/session.ts";
 export { RawWebSocket, WsOpcode, isText, textOf, type WsFrame } from "./engine/raw-websocket.ts";
 export { openRawChat, type RawChat } from "./engine/raw-chat.ts";
