@@ -1,5 +1,18 @@
 import type { ChatMessage } from "@chat/protocol";
-import { type CliProcess, connectClient, errorLines, type RedisProxy, type RunningServer, sleep, startChat, startRedisProxy, startServer, stopAllClis, type TestClient, textsFrom } from "@chat/test-kit";
+import {
+  type CliProcess,
+  connectClient,
+  errorLines,
+  type RedisProxy,
+  type RunningServer,
+  sleep,
+  startChat,
+  startRedisProxy,
+  startServer,
+  stopAllClis,
+  type TestClient,
+  textsFrom,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**

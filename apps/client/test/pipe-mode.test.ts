@@ -1,5 +1,14 @@
 import { limits } from "@chat/protocol";
-import { errorLines, messageLines, type RunningServer, spawnCli, startChat, startServer, stopAllClis, textsFrom } from "@chat/test-kit";
+import {
+  errorLines,
+  messageLines,
+  type RunningServer,
+  spawnCli,
+  startChat,
+  startServer,
+  stopAllClis,
+  textsFrom,
+} from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 describe("chat in a pipe: printf '...' | chat A", () => {

@@ -1,4 +1,13 @@
-import { errorLines, type RunningServer, spawnCli, spawnServer, startChat, stopAllClis, textsFrom, uniquePrefix } from "@chat/test-kit";
+import {
+  errorLines,
+  type RunningServer,
+  spawnCli,
+  spawnServer,
+  startChat,
+  stopAllClis,
+  textsFrom,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 /** A server allowing one send a second per connection (bursts of three), with room for a busy machine to start it. */

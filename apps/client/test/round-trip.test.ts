@@ -1,4 +1,12 @@
-import { type CliProcess, errorLines, messageLines, type RunningServer, startChat, startServer, stopAllClis } from "@chat/test-kit";
+import {
+  type CliProcess,
+  errorLines,
+  messageLines,
+  type RunningServer,
+  startChat,
+  startServer,
+  stopAllClis,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 describe("two chat processes on different workers of a cluster", () => {

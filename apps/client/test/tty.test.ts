@@ -1,6 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { clientMain, type CliProcess, fromSource, type RunningServer, sleep, startChat, startServer, stopAllClis } from "@chat/test-kit";
+import {
+  clientMain,
+  type CliProcess,
+  fromSource,
+  type RunningServer,
+  sleep,
+  startChat,
+  startServer,
+  stopAllClis,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const clientDir = fileURLToPath(new URL("../", import.meta.url));

@@ -1,6 +1,14 @@
 import { compareMessageIds, type Ack, type ChatMessage, type MessageSent } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, type RedisProxy, type RunningServer, sleep, startRedisProxy, startServer, type TestClient } from "@chat/test-kit";
+import {
+  connectClient,
+  type RedisProxy,
+  type RunningServer,
+  sleep,
+  startRedisProxy,
+  startServer,
+  type TestClient,
+} from "@chat/test-kit";
 import { httpGet, parseMetrics, settle } from "./support/ops.ts";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok } from "./support/requests.ts";

@@ -2,7 +2,19 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config.ts";
-import { childPids, freePort, type RedisServer, type RunningServer, type ServerProcess, spawnServer, startRedisServer, startServer, uniquePrefix, waitUntil, within } from "@chat/test-kit";
+import {
+  childPids,
+  freePort,
+  type RedisServer,
+  type RunningServer,
+  type ServerProcess,
+  spawnServer,
+  startRedisServer,
+  startServer,
+  uniquePrefix,
+  waitUntil,
+  within,
+} from "@chat/test-kit";
 
 /** Runs the server to its end and returns what a user would see. */
 async function runToExit(env: Record<string, string | undefined>, args: string[] = []) {

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, collect, type RunningServer, sleep, startServer, type TestClient, waitFor } from "@chat/test-kit";
+import {
+  clientsOnDifferentWorkers,
+  collect,
+  type RunningServer,
+  sleep,
+  startServer,
+  type TestClient,
+  waitFor,
+} from "@chat/test-kit";
 
 describe("a cluster of two workers joined by Redis", () => {
   let server: RunningServer;

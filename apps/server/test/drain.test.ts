@@ -1,6 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectClient, type RedisServer, type RunningServer, startRedisServer, startServer, type TestClient } from "@chat/test-kit";
+import {
+  connectClient,
+  type RedisServer,
+  type RunningServer,
+  startRedisServer,
+  startServer,
+  type TestClient,
+} from "@chat/test-kit";
 import { tryConnect } from "./support/wire.ts";
 
 /** Freezes or thaws a process, as a stalled Redis would be. */

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, connectClient, type RedisServer, type RunningServer, startRedisServer, type TestClient, uniquePrefix } from "@chat/test-kit";
+import {
+  childPids,
+  connectClient,
+  type RedisServer,
+  type RunningServer,
+  startRedisServer,
+  type TestClient,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 import { httpGet, httpGetIn, parseMetrics, settle } from "./support/ops.ts";
 import { startServerPatiently } from "./support/topology.ts";

@@ -1,6 +1,15 @@
 import type { Ack, ErrorBody } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, type RedisServer, type RunningServer, sleep, startRedisServer, type TestClient, uniquePrefix } from "@chat/test-kit";
+import {
+  clientsOnDifferentWorkers,
+  connectClient,
+  type RedisServer,
+  type RunningServer,
+  sleep,
+  startRedisServer,
+  type TestClient,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, request } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";

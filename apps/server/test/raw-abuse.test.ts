@@ -1,6 +1,30 @@
 import { AckFailure } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, clientsOnDifferentWorkers, connectClient, isAlive, isText, openPollingChat, openRawChat, pollingHandshake, pollingPath, type RawChat, rawHttp, type RawWebSocket, rssOf, type RunningServer, simultaneousRequests, sleep, startTimeOf, tcpExchange, type TcpOutcome, type TestClient, textOf, uniquePrefix, WsOpcode } from "@chat/test-kit";
+import {
+  childPids,
+  clientsOnDifferentWorkers,
+  connectClient,
+  isAlive,
+  isText,
+  openPollingChat,
+  openRawChat,
+  pollingHandshake,
+  pollingPath,
+  type RawChat,
+  rawHttp,
+  type RawWebSocket,
+  rssOf,
+  type RunningServer,
+  simultaneousRequests,
+  sleep,
+  startTimeOf,
+  tcpExchange,
+  type TcpOutcome,
+  type TestClient,
+  textOf,
+  uniquePrefix,
+  WsOpcode,
+} from "@chat/test-kit";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
 import { inbox, sendLine, type Inbox } from "./support/wire.ts";
 

@@ -1,7 +1,21 @@
 import { execFileSync } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childPids, clientsOnDifferentWorkers, type CliProcess, freePort, type RedisServer, type RunningServer, spawnCli, spawnServer, startRedisServer, startServer, type TestClient, waitFor, within } from "@chat/test-kit";
+import {
+  childPids,
+  clientsOnDifferentWorkers,
+  type CliProcess,
+  freePort,
+  type RedisServer,
+  type RunningServer,
+  spawnCli,
+  spawnServer,
+  startRedisServer,
+  startServer,
+  type TestClient,
+  waitFor,
+  within,
+} from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 describe("REDIS_URL set, but no Redis there", () => {

@@ -1,6 +1,24 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
-import { childPids, clientsOnDifferentWorkers, clusterWorkerId, connectClient, isAlive, killIfSame, type RunningServer, type ServerProcess, sleep, spawnServer, startServer, startTimeOf, type TestClient, uniquePrefix, waitFor, waitUntil, within } from "@chat/test-kit";
+import {
+  childPids,
+  clientsOnDifferentWorkers,
+  clusterWorkerId,
+  connectClient,
+  isAlive,
+  killIfSame,
+  type RunningServer,
+  type ServerProcess,
+  sleep,
+  spawnServer,
+  startServer,
+  startTimeOf,
+  type TestClient,
+  uniquePrefix,
+  waitFor,
+  waitUntil,
+  within,
+} from "@chat/test-kit";
 
 type DisconnectReason = Socket.DisconnectReason;
 

@@ -1,20 +1,17 @@
-import { sleep } from "@chat/server/testing";
+import { isRunning, pollUntil, sleep, textsFrom } from "@chat/test-kit";
 import { afterEach, describe, expect, it } from "vitest";
-import { textsFrom } from "../support/cli.ts";
 import {
   cleanCount,
   connections,
   countEveryMessage,
   finish,
   joinThree,
-  pollUntil,
   startRig,
   stopRig,
   tail,
   workerExits,
   writeNumbered,
-} from "../support/faults.ts";
-import { isRunning } from "../support/worker-processes.ts";
+} from "./support/faults.ts";
 
 /** Each writer's lines: a steady stream a little under the server's default send limit (10 a second a connection). */
 const lines = 90;

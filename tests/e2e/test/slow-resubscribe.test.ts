@@ -1,18 +1,16 @@
-import { sleep } from "@chat/server/testing";
+import { pollUntil, sleep, textsFrom } from "@chat/test-kit";
 import { afterEach, describe, expect, it } from "vitest";
-import { textsFrom } from "../support/cli.ts";
 import {
   cleanCount,
   countEveryMessage,
   finish,
   joinThree,
-  pollUntil,
   startRig,
   stopRig,
   tail,
   workerExits,
   writeNumbered,
-} from "../support/faults.ts";
+} from "./support/faults.ts";
 
 /*
  * The Redis restart of redis-restart.test.ts on a slower network: the workers' subscribers

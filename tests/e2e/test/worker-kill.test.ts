@@ -1,19 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { textsFrom } from "../support/cli.ts";
+import { isRunning, pollUntil, type ProcessRef, textsFrom } from "@chat/test-kit";
 import {
   cleanCount,
   connections,
   countEveryMessage,
   finish,
   joinThree,
-  pollUntil,
   startRig,
   stopRig,
   tail,
   workerExits,
   writeNumbered,
-} from "../support/faults.ts";
-import { isRunning, type ProcessRef } from "../support/worker-processes.ts";
+} from "./support/faults.ts";
 
 /** Each writer's lines: a steady stream a little under the server's default send limit (10 a second a connection). */
 const lines = 60;

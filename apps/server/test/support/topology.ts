@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
 import type { ManagerOptions, SocketOptions } from "socket.io-client";
-import { childPids, connectClient, killIfSame, type RunningServer, type SpawnOptions, startServer, startTimeOf, type TestClient, uniquePrefix } from "@chat/test-kit";
+import {
+  childPids,
+  connectClient,
+  killIfSame,
+  type RunningServer,
+  type SpawnOptions,
+  startServer,
+  startTimeOf,
+  type TestClient,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { request } from "./requests.ts";
 
 /**

@@ -1,9 +1,26 @@
-import { sleep, spawnServer, uniquePrefix, type RunningServer } from "@chat/server/testing";
-import { connectedId, errorLines, messageLines, spawnCli, stopAllClis, type CliProcess, type Exit } from "./cli.ts";
-import { startDurableRedis, type DurableRedis } from "./durable-redis.ts";
-import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts";
-import { readStream, type StreamEntry } from "./resp.ts";
-import { clusterWorkers, killRef, type ProcessRef } from "./worker-processes.ts";
+import {
+  boundedOr,
+  type CliProcess,
+  clusterWorkers,
+  connectedId,
+  errorLines,
+  type Exit,
+  killRef,
+  messageLines,
+  pollUntil,
+  type ProcessRef,
+  readStream,
+  type RedisProxy,
+  type RedisServer,
+  type RunningServer,
+  sleep,
+  spawnCli,
+  startRedisProxy,
+  startRedisServer,
+  startServer,
+  stopAllClis,
+  type StreamEntry,
+} from "@chat/test-kit";
 
 /*
  * The shared part of the fault tests: a Redis and a 2-worker cluster of their own, three
@@ -19,32 +36,11 @@ import { clusterWorkers, killRef, type ProcessRef } from "./worker-processes.ts"
 export const failureLines = (cli: CliProcess): string[] =>
   errorLines(cli).filter((line) => !/^error: rate_limited: .*; sending it as soon as allowed$/.test(line));
 
-/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; resolves with the last answer. */
-export async function pollUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await sleep(everyMs);
-  }
-}
-
-/** Resolves with `promise`'s value, or with `fallback` once `timeoutMs` has passed. */
-export async function boundedOr<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F): Promise<T | F> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), timeoutMs)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // Everything a test starts, stopped whatever happens.
 
 export interface Rig {
-  redis: DurableRedis;
+  redis: RedisServer;
   /** The proxy the server reaches Redis through, if the rig was started with one. */
   proxy: RedisProxy | undefined;
   server: RunningServer;
@@ -62,38 +58,18 @@ let current: Rig | undefined;
  */
 const startTimeoutMs = 60_000;
 
-/** `startServer({ workers: 2 })` of the server's test support, with a start-up bound that suits a busy machine. */
-async function startCluster(redisUrl: string): Promise<RunningServer> {
-  const prefix = uniquePrefix();
-  const server = spawnServer({ env: { PORT: "0", WORKERS: "2", REDIS_PREFIX: prefix, REDIS_URL: redisUrl } });
-  try {
-    const line = await Promise.race([
-      server.waitForLine(/listening on port \d+/, startTimeoutMs),
-      server.exited.then(({ code, signal }) => {
-        throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
-      }),
-    ]);
-    const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
-  } catch (error) {
-    server.child.kill("SIGKILL");
-    await boundedOr(server.exited, 5_000, undefined);
-    throw error;
-  }
-}
-
 /**
  * A durable Redis of the test's own and a 2-worker server that uses it, directly or (with
  * `proxy`) through a proxy that can slow the network down.
  */
 export async function startRig({ proxy: withProxy = false }: { proxy?: boolean } = {}): Promise<Rig> {
   if (current !== undefined) throw new Error("one rig at a time: call stopRig() first");
-  const redis = await startDurableRedis();
+  const redis = await startRedisServer({ durable: true });
   let proxy: RedisProxy | undefined;
   let server: RunningServer;
   try {
     proxy = withProxy ? await startRedisProxy(redis.port) : undefined;
-    server = await startCluster(proxy?.url ?? redis.url);
+    server = await startServer({ workers: 2, env: { REDIS_URL: proxy?.url ?? redis.url }, startTimeoutMs });
   } catch (error) {
     await proxy?.close();
     await redis.dispose();
@@ -227,7 +203,7 @@ export async function finish(rig: Rig, senders: Participant[], listeners: Partic
   const written = senders.flatMap((sender) => sender.written.map((text) => ({ from: sender.name, text })));
   await pollUntil(async () => {
     if (senders.some((sender) => failureLines(sender.cli).length > 0 || sender.cli.child.exitCode !== null)) return true;
-    const stream = await readStream(rig.redis.port, key).catch(() => []);
+    const stream = await readStream(rig.redis.url, key).catch(() => []);
     const stored = new Set(stream.map((entry) => `${entry.from} ${entry.text}`));
     return written.every(({ from, text }) => stored.has(`${from} ${text}`));
   }, 80_000, 250);
@@ -238,7 +214,7 @@ export async function finish(rig: Rig, senders: Participant[], listeners: Partic
    * none has printed anything for `quietMs` (what is missing then is not on its way), or 60 s.
    */
   const printedAll = async (quietMs = 15_000) => {
-    const stream = await readStream(rig.redis.port, key);
+    const stream = await readStream(rig.redis.url, key);
     const printed = () => everyone.reduce((sum, { cli }) => sum + cli.stdout.length, 0);
     let last = printed();
     let lastChange = Date.now();
@@ -267,7 +243,7 @@ export async function finish(rig: Rig, senders: Participant[], listeners: Partic
   // The listeners keep running: let them show anything still on its way, then settle.
   await printedAll();
   await sleep(1_000);
-  return { stream: await readStream(rig.redis.port, key), exits };
+  return { stream: await readStream(rig.redis.url, key), exits };
 }
 
 // ---------------------------------------------------------------------------------------
