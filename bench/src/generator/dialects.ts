@@ -1,4 +1,4 @@
-import type { EngineClient } from "./engine-client.ts";
+import type { EngineClient } from "@chat/test-kit/engine-client";
 import type { ClientSpec, Dialect } from "./wire.ts";
 
 /** What a sender writes into each message: send time (clock.ts ms), sender, sequence number. */
