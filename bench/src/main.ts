@@ -12,7 +12,7 @@ import { runFanout } from "./scenarios/fanout.ts";
 import { runIdle } from "./scenarios/idle.ts";
 import { runRooms } from "./scenarios/rooms.ts";
 import { runStorm } from "./scenarios/storm.ts";
-import { stopAllServers } from "./targets/server-process.ts";
+import { stopAllServers } from "@chat/test-kit";
 
 const startedAt = performance.now();
 /** Progress on stderr, each line with the seconds since the start: stdout holds only the table. */

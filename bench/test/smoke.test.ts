@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromSource } from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BenchResult, TargetName } from "../src/results.ts";
 
@@ -25,7 +26,7 @@ interface Run {
 
 function runBench(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@chat/source", "--import", "tsx", "src/main.ts", ...args], {
+    const child = spawn(process.execPath, fromSource("src/main.ts", ...args), {
       cwd: benchDir,
       stdio: ["ignore", "pipe", "pipe"],
     });

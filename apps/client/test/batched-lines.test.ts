@@ -1,22 +1,26 @@
 import type { ChatMessage } from "@chat/protocol";
 import {
+  type CliProcess,
   connectClient,
-  sleep,
-  startRedisGate,
-  startServer,
-  type RedisGate,
+  errorLines,
+  type RedisProxy,
   type RunningServer,
+  sleep,
+  startChat,
+  startRedisProxy,
+  startServer,
+  stopAllClis,
   type TestClient,
-} from "@chat/server/testing";
+  textsFrom,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, startChat, stopAllClis, textsFrom, type CliProcess } from "./support/cli.ts";
 
 /**
  * A busy room's lines reach the CLI in `message:batch`es, which also carry the CLI's own
  * lines back to it. It must print every other line once, in order, and none of its own.
  */
 describe("chat while the room's lines arrive in batches", () => {
-  let gate: RedisGate | undefined;
+  let gate: RedisProxy | undefined;
   let server: RunningServer | undefined;
   const clients: TestClient[] = [];
   let a: CliProcess;
@@ -26,7 +30,7 @@ describe("chat while the room's lines arrive in batches", () => {
 
   beforeAll(async () => {
     // One worker, so every post to the lobby queues on it; Redis behind a gate the test controls.
-    gate = await startRedisGate();
+    gate = await startRedisProxy();
     server = await startServer({
       workers: 1,
       env: { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000", REDIS_URL: gate.url },

@@ -1,7 +1,6 @@
 import { limits } from "@chat/protocol";
-import { freePort, startServer, type RunningServer } from "@chat/server/testing";
+import { freePort, type RunningServer, spawnCli, startChat, startServer, stopAllClis, textsFrom } from "@chat/test-kit";
 import { afterEach, describe, expect, it } from "vitest";
-import { spawnCli, startChat, stopAllClis, textsFrom } from "./support/cli.ts";
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const usageLine = "Usage: chat <name> [--url <server>]";

@@ -1,7 +1,15 @@
 import { limits } from "@chat/protocol";
-import { startServer, type RunningServer } from "@chat/server/testing";
+import {
+  errorLines,
+  messageLines,
+  type RunningServer,
+  spawnCli,
+  startChat,
+  startServer,
+  stopAllClis,
+  textsFrom,
+} from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, messageLines, spawnCli, textsFrom, startChat, stopAllClis } from "./support/cli.ts";
 
 describe("chat in a pipe: printf '...' | chat A", () => {
   let server: RunningServer | undefined;

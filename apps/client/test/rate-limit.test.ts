@@ -1,6 +1,14 @@
-import { spawnServer, uniquePrefix, type RunningServer } from "@chat/server/testing";
+import {
+  errorLines,
+  type RunningServer,
+  spawnCli,
+  spawnServer,
+  startChat,
+  stopAllClis,
+  textsFrom,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, spawnCli, startChat, stopAllClis, textsFrom } from "./support/cli.ts";
 
 /** A server allowing one send a second per connection (bursts of three), with room for a busy machine to start it. */
 async function startLimitedServer(): Promise<RunningServer> {

@@ -1,6 +1,5 @@
-import { startServer, type RunningServer } from "@chat/server/testing";
+import { type CliProcess, errorLines, type RunningServer, startChat, startServer, stopAllClis } from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, startChat, stopAllClis, type CliProcess } from "./support/cli.ts";
 
 describe("the chat commands, between two processes of one cluster", () => {
   let server: RunningServer | undefined;

@@ -1,6 +1,13 @@
-import { startServer, type RunningServer } from "@chat/server/testing";
+import {
+  type CliProcess,
+  errorLines,
+  messageLines,
+  type RunningServer,
+  startChat,
+  startServer,
+  stopAllClis,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, messageLines, startChat, stopAllClis, type CliProcess } from "./support/cli.ts";
 
 describe("two chat processes on different workers of a cluster", () => {
   let server: RunningServer | undefined;

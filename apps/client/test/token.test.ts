@@ -1,16 +1,15 @@
 import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { promisify } from "node:util";
-import { serverMain, sourceFlags, startServer, type RunningServer } from "@chat/server/testing";
+import { fromSource, type RunningServer, serverMain, spawnCli, startServer, stopAllClis, textsFrom } from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { spawnCli, stopAllClis, textsFrom } from "./support/cli.ts";
 
 const run = promisify(execFile);
 const secret = "client-token-test-secret-0123456789abcdef";
 
 /** A token from the operator's command, `chat-server token <name> --ttl <seconds>`, as an operator would get it. */
 async function issue(name: string, ttl = 600, key = secret): Promise<string> {
-  const { stdout } = await run(process.execPath, [...sourceFlags, serverMain, "token", name, "--ttl", String(ttl)], {
+  const { stdout } = await run(process.execPath, fromSource(serverMain, "token", name, "--ttl", String(ttl)), {
     env: { ...process.env, AUTH_SECRET: key },
   });
   return stdout.trim();

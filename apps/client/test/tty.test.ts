@@ -1,8 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { startServer, sleep, type RunningServer } from "@chat/server/testing";
+import {
+  clientMain,
+  type CliProcess,
+  fromSource,
+  type RunningServer,
+  sleep,
+  startChat,
+  startServer,
+  stopAllClis,
+} from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startChat, stopAllClis, type CliProcess } from "./support/cli.ts";
 
 const clientDir = fileURLToPath(new URL("../", import.meta.url));
 const session = `chat-tty-${process.pid}`;
@@ -26,7 +34,7 @@ describe("the client in a terminal", () => {
 
   beforeAll(async () => {
     server = await startServer({ workers: 2 });
-    const command = `${process.execPath} --conditions=@chat/source --import tsx src/main.ts Ann --url ${server.url}`;
+    const command = [process.execPath, ...fromSource(clientMain, "Ann", "--url", server.url)].join(" ");
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", clientDir, command);
     await waitForScreen(/connected, id: /);
     bob = (await startChat("Bob", server.url)).cli;

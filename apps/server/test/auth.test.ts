@@ -5,7 +5,15 @@ import { ConnectRefusal, DirectMessage } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../src/auth/token.ts";
 import { ok } from "./support/requests.ts";
-import { connectClient, serverMain, sourceFlags, startServer, waitFor, type RunningServer, type TestClient } from "./support/index.ts";
+import {
+  connectClient,
+  type RunningServer,
+  serverMain,
+  sourceFlags,
+  startServer,
+  type TestClient,
+  waitFor,
+} from "@chat/test-kit";
 import { emitRaw, inbox, parseFailure, sendLine, tryConnect, type ConnectOutcome } from "./support/wire.ts";
 
 const run = promisify(execFile);

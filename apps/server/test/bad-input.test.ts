@@ -1,6 +1,6 @@
 import { ConnectRefusal, limits, type ValidationIssue } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { clientsOnDifferentWorkers, connectClient, type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { emitRaw, inbox, parseFailure, parseSendAck, sendLine, tryConnect, untyped, type Inbox } from "./support/wire.ts";
 
 const escape = (value: string) => value.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");

@@ -1,9 +1,16 @@
 import { compareMessageIds, type Ack, type ChatMessage, type MessageSent } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import {
+  connectClient,
+  type RedisProxy,
+  type RunningServer,
+  sleep,
+  startRedisProxy,
+  startServer,
+  type TestClient,
+} from "@chat/test-kit";
 import { httpGet, parseMetrics, settle } from "./support/ops.ts";
 import { record, type Recorder } from "./support/recorder.ts";
-import { startRedisGate, type RedisGate } from "./support/redis-gate.ts";
 import { ok } from "./support/requests.ts";
 import { unique } from "./support/topology.ts";
 
@@ -167,12 +174,12 @@ describe("a burst to one room from several senders on two workers", () => {
 });
 
 describe("Redis lost while posts to a room wait behind one in flight", () => {
-  let gate: RedisGate;
+  let gate: RedisProxy;
   let server: RunningServer;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    gate = await startRedisGate();
+    gate = await startRedisProxy();
     server = await startServer({ workers: 1, env: { ...unlimited, REDIS_URL: gate.url } });
   }, 120_000);
   afterAll(async () => {

@@ -3,16 +3,18 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config.ts";
 import {
+  childPids,
   freePort,
-  spawnServer,
-  startOwnRedis,
-  startServer,
-  uniquePrefix,
-  type OwnRedis,
+  type RedisServer,
   type RunningServer,
   type ServerProcess,
-} from "./support/index.ts";
-import { childPids, waitUntil, within } from "./support/processes.ts";
+  spawnServer,
+  startRedisServer,
+  startServer,
+  uniquePrefix,
+  waitUntil,
+  within,
+} from "@chat/test-kit";
 
 /** Runs the server to its end and returns what a user would see. */
 async function runToExit(env: Record<string, string | undefined>, args: string[] = []) {
@@ -112,11 +114,11 @@ describe("chat-server refuses a bad configuration before it starts", () => {
 });
 
 describe("flags win over the environment", () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
   });
   afterEach(async () => {
     await server?.stop("SIGKILL");

@@ -3,7 +3,7 @@ import { connect as connectTcp, type Socket as TcpSocket } from "node:net";
 import { ackOf, defaultRoom, RoomList } from "@chat/protocol";
 import { io, type ManagerOptions } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, sleep, startServer, type TestClient } from "@chat/test-kit";
 
 /**
  * Many short connections through the cluster primary (@socket.io/sticky). The primary reads

@@ -1,6 +1,6 @@
 import { ConnectRefusal } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, type RunningServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { ok } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";
 import { tryConnect } from "./support/wire.ts";

@@ -1,7 +1,7 @@
 import { defaultRoom } from "@chat/protocol";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { ok } from "./support/requests.ts";
 
 /**

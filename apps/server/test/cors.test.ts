@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "./support/index.ts";
+import { type RunningServer, startServer } from "@chat/test-kit";
 
 /**
  * CORS on a real HTTP long-polling handshake, the request a browser page on another origin

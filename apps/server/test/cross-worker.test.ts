@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, collect, sleep, startServer, waitFor, type RunningServer, type TestClient } from "./support/index.ts";
+import {
+  clientsOnDifferentWorkers,
+  collect,
+  type RunningServer,
+  sleep,
+  startServer,
+  type TestClient,
+  waitFor,
+} from "@chat/test-kit";
 
 describe("a cluster of two workers joined by Redis", () => {
   let server: RunningServer;

@@ -2,19 +2,19 @@ import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connectClient,
-  startOwnRedis,
-  startServer,
-  type OwnRedis,
+  type RedisServer,
   type RunningServer,
+  startRedisServer,
+  startServer,
   type TestClient,
-} from "./support/index.ts";
+} from "@chat/test-kit";
 import { tryConnect } from "./support/wire.ts";
 
 /** Freezes or thaws a process, as a stalled Redis would be. */
 const signal = (pid: number, name: NodeJS.Signals) => process.kill(pid, name);
 
 describe("a SIGTERM drains the server", () => {
-  let redis: OwnRedis | undefined;
+  let redis: RedisServer | undefined;
   let server: RunningServer | undefined;
   const clients: TestClient[] = [];
 
@@ -25,7 +25,7 @@ describe("a SIGTERM drains the server", () => {
   });
 
   it("answers the request under way, refuses new connections, then tells clients to reconnect and exits 0", async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
     server = await startServer({ workers: 2, env: { REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: "10000" } });
     const a = await connectClient(server.url, "A");
     clients.push(a);

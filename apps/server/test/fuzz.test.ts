@@ -13,9 +13,19 @@ import {
 } from "@chat/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, collect, connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
-import { childPids, isAlive, startTimeOf } from "./support/processes.ts";
-import { pollingHandshake, rssOf } from "./support/raw-engine.ts";
+import {
+  childPids,
+  clientsOnDifferentWorkers,
+  collect,
+  connectClient,
+  isAlive,
+  pollingHandshake,
+  rssOf,
+  type RunningServer,
+  startTimeOf,
+  type TestClient,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { ok, request } from "./support/requests.ts";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
 import { inbox, sendLine, untyped } from "./support/wire.ts";

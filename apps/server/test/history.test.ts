@@ -1,6 +1,6 @@
 import { limits, type ChatMessage } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestClient } from "./support/index.ts";
+import { type TestClient } from "@chat/test-kit";
 import { ok, refused } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";
 import { emitRaw, parseFailure } from "./support/wire.ts";

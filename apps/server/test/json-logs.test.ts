@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, type RunningServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { startServerPatiently } from "./support/topology.ts";
 import { untyped } from "./support/wire.ts";
 

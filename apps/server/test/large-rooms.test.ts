@@ -1,8 +1,7 @@
 import { limits } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { connectClient, sleep, type TestClient } from "./support/index.ts";
-import { childPids, isAlive, killIfSame, startTimeOf, waitUntil } from "./support/processes.ts";
+import { childPids, connectClient, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { batchedLines } from "../src/logging/log-lines.ts";
-import { sourceFlags } from "./support/server-process.ts";
+import { sourceFlags } from "@chat/test-kit";
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  childPids,
   connectClient,
-  startOwnRedis,
-  uniquePrefix,
-  type OwnRedis,
+  type RedisServer,
   type RunningServer,
+  startRedisServer,
   type TestClient,
-} from "./support/index.ts";
+  uniquePrefix,
+} from "@chat/test-kit";
+import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 import { httpGet, httpGetIn, parseMetrics, settle } from "./support/ops.ts";
-import { childPids, createNetworkNamespace, type NetworkNamespace } from "./support/processes.ts";
 import { startServerPatiently } from "./support/topology.ts";
 import { untyped } from "./support/wire.ts";
 
@@ -141,11 +142,11 @@ describe("operations endpoints of a cluster of two workers", () => {
 });
 
 describe("/readyz follows Redis", () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let server: RunningServer;
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
     server = await startServerPatiently({ workers: 2, prefix: uniquePrefix(), env: { REDIS_URL: redis.url } });
   }, 120_000);
   afterAll(async () => {
@@ -157,7 +158,7 @@ describe("/readyz follows Redis", () => {
     const readyz = () => httpGet(`${server.url}/readyz`);
     expect((await readyz()).status).toBe(200);
 
-    await redis.stop();
+    await redis.kill();
     const down = await settle(readyz, (answer) => answer.status === 503);
     expect(down.status).toBe(503);
     const body = JSON.parse(down.body) as { status: string; reason: string; checks: { redis: unknown } };

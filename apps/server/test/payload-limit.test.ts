@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, type RunningServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { record } from "./support/recorder.ts";
 import { ok } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";

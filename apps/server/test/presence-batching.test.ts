@@ -1,7 +1,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeBatchSize, RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
-import { startOwnRedis, uniquePrefix, type OwnRedis } from "./support/index.ts";
+import { type RedisServer, startRedisServer, uniquePrefix } from "@chat/test-kit";
 
 /**
  * Arrivals and departures travel together to Redis: what is made in one go in one script
@@ -9,12 +9,12 @@ import { startOwnRedis, uniquePrefix, type OwnRedis } from "./support/index.ts";
  * that the calls it counts are this store's alone.
  */
 describe("presence changes sent together (redis store)", () => {
-  let own: OwnRedis;
+  let own: RedisServer;
   let redis: RedisClientType;
   let store: RedisPresenceStore;
 
   beforeAll(async () => {
-    own = await startOwnRedis();
+    own = await startRedisServer();
     redis = createClient({ url: own.url });
     await redis.connect();
     store = new RedisPresenceStore(redis, uniquePrefix());

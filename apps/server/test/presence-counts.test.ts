@@ -4,7 +4,7 @@ import { defaultRedisUrl } from "../src/config.ts";
 import { MemoryPresenceStore } from "../src/presence/memory-presence-store.ts";
 import { presenceTtlMs, type PresenceStore } from "../src/presence/presence-store.ts";
 import { RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
-import { sleep, uniquePrefix } from "./support/index.ts";
+import { sleep, uniquePrefix } from "@chat/test-kit";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**

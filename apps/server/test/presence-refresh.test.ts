@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { presenceTtlMs, type PresenceSession } from "../src/presence/presence-store.ts";
 import { refreshChunkSessions } from "../src/presence/redis-presence-store.ts";
-import { sleep } from "./support/index.ts";
+import { sleep } from "@chat/test-kit";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**

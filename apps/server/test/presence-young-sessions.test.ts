@@ -2,7 +2,7 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { connectClient, sleep, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, type RunningServer, sleep, startServer, type TestClient } from "@chat/test-kit";
 
 /**
  * A worker refreshes its sessions every `presenceRefreshMs`, but leaves a connection younger

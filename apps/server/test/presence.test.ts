@@ -1,8 +1,7 @@
 import type { PresenceChange } from "@chat/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { sleep, type TestClient } from "./support/index.ts";
-import { childPids, clusterWorkerId, isAlive, startTimeOf, killIfSame, waitUntil } from "./support/processes.ts";
+import { childPids, clusterWorkerId, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";

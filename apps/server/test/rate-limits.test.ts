@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   clientsOnDifferentWorkers,
   connectClient,
-  sleep,
-  startOwnRedis,
-  uniquePrefix,
-  type OwnRedis,
+  type RedisServer,
   type RunningServer,
+  sleep,
+  startRedisServer,
   type TestClient,
-} from "./support/index.ts";
+  uniquePrefix,
+} from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, request } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";
@@ -267,12 +267,12 @@ describe("the limit per user across two instances sharing Redis", () => {
 });
 
 describe("the limit per user while Redis is down", () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let server: RunningServer;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
     server = await startServerPatiently({ workers: 1, prefix: uniquePrefix(), env: { REDIS_URL: redis.url, SEND_RATE_PER_USER: "1" } });
   }, 120_000);
   afterAll(async () => {
@@ -287,7 +287,7 @@ describe("the limit per user while Redis is down", () => {
     clients.push(client);
     await ok(client, "message:send", { room: "lobby", text: "before the outage" });
 
-    await redis.stop();
+    await redis.kill();
     const during = await request(client, "message:send", { room: "lobby", text: "during the outage" });
     expect(during).toEqual({ ok: false, error: { code: "unavailable", message: expect.any(String) } });
 

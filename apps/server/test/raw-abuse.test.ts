@@ -1,23 +1,30 @@
 import { AckFailure } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, sleep, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
-import { childPids, isAlive, startTimeOf } from "./support/processes.ts";
 import {
+  childPids,
+  clientsOnDifferentWorkers,
+  connectClient,
+  isAlive,
   isText,
   openPollingChat,
   openRawChat,
   pollingHandshake,
   pollingPath,
-  rawHttp,
-  rssOf,
-  simultaneousRequests,
-  tcpExchange,
-  textOf,
-  WsOpcode,
   type RawChat,
-  type TcpOutcome,
+  rawHttp,
   type RawWebSocket,
-} from "./support/raw-engine.ts";
+  rssOf,
+  type RunningServer,
+  simultaneousRequests,
+  sleep,
+  startTimeOf,
+  tcpExchange,
+  type TcpOutcome,
+  type TestClient,
+  textOf,
+  uniquePrefix,
+  WsOpcode,
+} from "@chat/test-kit";
 import { ProcessGuard, startServerPatiently } from "./support/topology.ts";
 import { inbox, sendLine, type Inbox } from "./support/wire.ts";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
-import { clientsOnDifferentWorkers, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { clientsOnDifferentWorkers, type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { settle } from "./support/ops.ts";
 import { ok, request, tell } from "./support/requests.ts";
 import { contains, observe } from "./support/shard-observer.ts";

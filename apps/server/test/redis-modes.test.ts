@@ -2,24 +2,21 @@ import { execFileSync } from "node:child_process";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  clientsOnDifferentWorkers,
-  freePort,
-  spawnServer,
-  startOwnRedis,
-  startServer,
-  waitFor,
-  type OwnRedis,
-  type RunningServer,
-  type TestClient,
-} from "./support/index.ts";
-import {
   childPids,
-  createNetworkNamespace,
-  spawnChatCli,
+  clientsOnDifferentWorkers,
+  type CliProcess,
+  freePort,
+  type RedisServer,
+  type RunningServer,
+  spawnCli,
+  spawnServer,
+  startRedisServer,
+  startServer,
+  type TestClient,
+  waitFor,
   within,
-  type LineProcess,
-  type NetworkNamespace,
-} from "./support/processes.ts";
+} from "@chat/test-kit";
+import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 describe("REDIS_URL set, but no Redis there", () => {
   it("nothing listening on the port: exit code 1, a message naming REDIS_URL, no fallback to one process", async () => {
@@ -70,14 +67,14 @@ describe("REDIS_URL set, but no Redis there", () => {
 describe("REDIS_URL unset and no Redis at 127.0.0.1:6379: one process with the in-memory adapter", () => {
   let ns: NetworkNamespace;
   let server: RunningServer;
-  const clis: LineProcess[] = [];
+  const clis: CliProcess[] = [];
 
   beforeAll(async () => {
     ns = createNetworkNamespace();
     server = await startServer({ workers: 2, wrapper: ns.wrapper, env: { REDIS_URL: undefined } });
   });
   afterAll(async () => {
-    await Promise.all(clis.map((cli) => cli.kill()));
+    await Promise.all(clis.map((cli) => cli.stop()));
     await server?.stop("SIGKILL");
     ns?.dispose();
   });
@@ -97,8 +94,8 @@ describe("REDIS_URL unset and no Redis at 127.0.0.1:6379: one process with the i
   });
 
   it("two command-line clients in the namespace chat through it", async () => {
-    const alice = spawnChatCli("alice", server.url, ns.wrapper);
-    const bob = spawnChatCli("bob", server.url, ns.wrapper);
+    const alice = spawnCli(["alice", "--url", server.url], {}, ns.wrapper);
+    const bob = spawnCli(["bob", "--url", server.url], {}, ns.wrapper);
     clis.push(alice, bob);
     const aliceId = /connected, id: (\S+)/.exec(await alice.waitForLine(/^connected, id: /))?.[1] ?? "";
     const bobId = /connected, id: (\S+)/.exec(await bob.waitForLine(/^connected, id: /))?.[1] ?? "";
@@ -106,9 +103,9 @@ describe("REDIS_URL unset and no Redis at 127.0.0.1:6379: one process with the i
     expect(await server.workerOf(aliceId)).toBe(1);
     expect(await server.workerOf(bobId)).toBe(1);
 
-    alice.write("hello bob");
+    alice.send("hello bob");
     await bob.waitForLine(/^hello bob from alice$/);
-    bob.write("hello alice");
+    bob.send("hello alice");
     await alice.waitForLine(/^hello alice from bob$/);
 
     // End of input: each client exits 0 once every line it sent was acknowledged.
@@ -126,12 +123,12 @@ describe("REDIS_URL unset and no Redis at 127.0.0.1:6379: one process with the i
 });
 
 describe("REDIS_URL set to a Redis of its own: a cluster joined through that Redis", () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let server: RunningServer;
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
     server = await startServer({ workers: 2, env: { REDIS_URL: redis.url } });
   });
   afterAll(async () => {

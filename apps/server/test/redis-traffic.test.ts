@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer, TestClient } from "./support/index.ts";
+import { type RunningServer, type TestClient } from "@chat/test-kit";
 import { httpGet, parseMetrics } from "./support/ops.ts";
 import { ok, say } from "./support/requests.ts";
 import { startTopology, unique, type Place, type Topology } from "./support/topology.ts";

@@ -1,6 +1,6 @@
 import { limits, type ChatMessage } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestClient } from "./support/index.ts";
+import { type TestClient } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, refused, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";

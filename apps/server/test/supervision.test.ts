@@ -1,18 +1,24 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Socket } from "socket.io-client";
 import {
+  childPids,
   clientsOnDifferentWorkers,
+  clusterWorkerId,
   connectClient,
+  isAlive,
+  killIfSame,
+  type RunningServer,
+  type ServerProcess,
   sleep,
   spawnServer,
   startServer,
+  startTimeOf,
+  type TestClient,
   uniquePrefix,
   waitFor,
-  type RunningServer,
-  type ServerProcess,
-  type TestClient,
-} from "./support/index.ts";
-import { childPids, clusterWorkerId, isAlive, killIfSame, startTimeOf, waitUntil, within } from "./support/processes.ts";
+  waitUntil,
+  within,
+} from "@chat/test-kit";
 
 type DisconnectReason = Socket.DisconnectReason;
 

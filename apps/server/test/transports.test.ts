@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { limits } from "@chat/protocol";
 import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { clientsOnDifferentWorkers, connectClient, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { clientsOnDifferentWorkers, connectClient, type RunningServer, startServer, type TestClient } from "@chat/test-kit";
 import { inbox, sendLine, upgradedToWebSocket } from "./support/wire.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, startServer, uniquePrefix, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, type RunningServer, startServer, type TestClient, uniquePrefix } from "@chat/test-kit";
 import { emitRaw, inbox, parseSendAck, sendLine, type Inbox } from "./support/wire.ts";
 
 /**

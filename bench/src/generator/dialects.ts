@@ -1,5 +1,5 @@
 import type { ChatMessage, MessageSend } from "@chat/protocol";
-import type { EngineClient } from "./engine-client.ts";
+import type { EngineClient } from "@chat/test-kit/engine-client";
 import type { ClientSpec, Dialect } from "./wire.ts";
 
 /** What a sender writes into each message: send time (clock.ts ms), sender, sequence number. */

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sourceFlags } from "@chat/test-kit";
 import type { FromGenerator, Replies, ToGenerator } from "./wire.ts";
 
 const generatorMain = fileURLToPath(new URL("./main.ts", import.meta.url));
@@ -25,7 +26,7 @@ class Generator {
   constructor(index: number) {
     this.#child = fork(generatorMain, [String(index)], {
       cwd: benchDir,
-      execArgv: ["--conditions=@chat/source", "--import", "tsx"],
+      execArgv: [...sourceFlags],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
     this.ready = new Promise((resolve, reject) => {

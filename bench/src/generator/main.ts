@@ -3,7 +3,7 @@ import type { Histogram } from "hdr-histogram-js";
 import { now } from "../clock.ts";
 import { encodeHistogram, latencyHistogram, recordLatency } from "../histogram.ts";
 import { dialects, type DialectSpeech } from "./dialects.ts";
-import { EngineClient } from "./engine-client.ts";
+import { EngineClient } from "@chat/test-kit/engine-client";
 import type { ClientSpec, Connected, FromGenerator, Report, SendPlan, ToGenerator } from "./wire.ts";
 
 /**

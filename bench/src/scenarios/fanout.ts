@@ -3,7 +3,7 @@ import { targetsInOrder, type BenchContext } from "../context.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import { latencyOf, mergeHistograms } from "../histogram.ts";
 import type { FanoutStep, TargetName } from "../results.ts";
-import type { TargetServer } from "../targets/server-process.ts";
+import type { TargetServer } from "../targets/targets.ts";
 import { startTarget } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
 import { collectReports, connectClients, disconnectClients, drain } from "./traffic.ts";

@@ -2,7 +2,7 @@ import { sleep } from "../clock.ts";
 import { targetsInOrder, type BenchContext } from "../context.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import type { IdleStep } from "../results.ts";
-import { treeRssBytes } from "../targets/process-tree.ts";
+import { treeRssBytes } from "@chat/test-kit";
 import { startTarget } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
 import { connectClients, disconnectClients } from "./traffic.ts";

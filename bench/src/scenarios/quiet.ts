@@ -1,6 +1,6 @@
 import { now, sleep } from "../clock.ts";
-import { treeCpuTicks } from "../targets/process-tree.ts";
-import type { TargetServer } from "../targets/server-process.ts";
+import { treeCpuTicks } from "@chat/test-kit";
+import type { TargetServer } from "../targets/targets.ts";
 
 /** Sampling period, and the CPU use under which a server counts as quiet: a tenth of one core. */
 const sampleMs = 500;

@@ -2,7 +2,7 @@ import { now, sleep } from "../clock.ts";
 import { targetsInOrder, type BenchContext } from "../context.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import type { RoomsRun, TargetName } from "../results.ts";
-import type { TargetServer } from "../targets/server-process.ts";
+import type { TargetServer } from "../targets/targets.ts";
 import { redisReceived, startTarget } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
 import { collectReports, connectClients, disconnectClients, drain } from "./traffic.ts";

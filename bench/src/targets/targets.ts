@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromSource, startServer, type RunningServer, type StartOptions } from "@chat/test-kit";
 import type { TargetName } from "../results.ts";
 import { redisReceivedPattern } from "../reference/signals.ts";
-import { launch, type TargetServer } from "./server-process.ts";
 
 const benchDir = fileURLToPath(new URL("../../", import.meta.url));
 const referenceMain = fileURLToPath(new URL("../reference/main.ts", import.meta.url));
@@ -17,8 +17,24 @@ export interface TargetSettings {
   cpuProfDir?: string;
 }
 
-/** A start-up on a machine this busy can be slow: workers load their code all at once. */
-const startTimeoutMs = 60_000;
+/** A server under test, listening. */
+export interface TargetServer extends RunningServer {
+  readonly target: TargetName;
+  /** The primary's process id: the root of the tree whose memory is measured. */
+  readonly pid: number;
+}
+
+/**
+ * How both targets run: their output in a file (a line per connection, read only while the
+ * harness waits for one), a start-up bound for a machine this busy (workers load their code
+ * all at once), and a stop that kills what is left of the tree after 12 s.
+ */
+const launchOptions = { cwd: benchDir, output: "file", startTimeoutMs: 60_000, stopTimeoutMs: 12_000 } satisfies StartOptions;
+
+async function launch(target: TargetName, options: StartOptions): Promise<TargetServer> {
+  const server = await startServer({ ...launchOptions, name: `${target} server`, ...options });
+  return Object.assign(server, { target, pid: server.child.pid as number });
+}
 
 /**
  * Starts one instance of `target`. `namespace` is its Redis prefix (project) or adapter key
@@ -26,37 +42,32 @@ const startTimeoutMs = 60_000;
  * instances that make up one deployment.
  */
 export function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
-  const common = { PORT: "0", WORKERS: String(settings.workers), REDIS_URL: settings.redisUrl };
+  const { workers } = settings;
   // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   const profiling =
     settings.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(settings.cpuProfDir, target)}`];
   if (target === "reference") {
-    return launch({
-      target,
-      command: [process.execPath, ...profiling, "--import", "tsx", referenceMain],
-      cwd: benchDir,
-      env: { ...process.env, ...common, REFERENCE_KEY: namespace },
-      startTimeoutMs,
+    return launch(target, {
+      workers,
+      node: [...profiling, ...fromSource(referenceMain)],
+      env: { REDIS_URL: settings.redisUrl, REFERENCE_KEY: namespace },
     });
   }
   const { projectMain } = settings;
   if (!existsSync(projectMain)) {
     return Promise.reject(new Error(`${projectMain} is missing: build the server first (pnpm build)`));
   }
-  return launch({
-    target,
-    command: [process.execPath, ...profiling, projectMain],
-    cwd: benchDir,
+  return launch(target, {
+    workers,
+    prefix: namespace,
+    node: [...profiling, projectMain],
     env: {
-      ...process.env,
-      ...common,
-      REDIS_PREFIX: namespace,
+      REDIS_URL: settings.redisUrl,
       // The limits meant for people would throttle the load itself.
       SEND_RATE_PER_CONNECTION: "100000",
       SEND_RATE_PER_USER: "100000",
       MAX_CONNECTIONS_PER_WORKER: "100000",
     },
-    startTimeoutMs,
   });
 }
 

@@ -1,7 +1,7 @@
 import { limits } from "@chat/protocol";
 import { describe, expect, it } from "vitest";
 import { startInProcessApp, type InProcessApp } from "../support/in-process-app.ts";
-import type { TestClient } from "../support/chat-clients.ts";
+import type { TestClient } from "@chat/test-kit";
 import { ok, refused } from "../support/requests.ts";
 
 /** `dm:fetch`: the user's own inbox (what they sent and received), after an id or before one. */

@@ -1,6 +1,6 @@
 import { limits } from "@chat/protocol";
 import { describe, expect, it } from "vitest";
-import type { TestClient } from "../support/chat-clients.ts";
+import type { TestClient } from "@chat/test-kit";
 import { startInProcessApp } from "../support/in-process-app.ts";
 import { ok, refused, say } from "../support/requests.ts";
 

@@ -8,7 +8,7 @@ import { MemoryMessageStore } from "../../src/messages/memory-message-store.ts";
 import { chatMessageFields, directMessageFields } from "../../src/messages/message-fields.ts";
 import { RedisMessageStore } from "../../src/messages/redis-message-store.ts";
 import { adapterEnvelope, decodeAdapterBroadcast } from "../../src/seams/adapter-envelope.ts";
-import { uniquePrefix } from "../support/index.ts";
+import { uniquePrefix } from "@chat/test-kit";
 import { contains, observe, type Observer, type Published } from "../support/shard-observer.ts";
 
 /*

@@ -9,7 +9,7 @@ import { defaultRedisUrl } from "../../src/config.ts";
 import { RedisMessageStore } from "../../src/messages/redis-message-store.ts";
 import { adapterEnvelope, decodeAdapterBroadcast } from "../../src/seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../../src/seams/room-adapter.ts";
-import { uniquePrefix } from "../support/index.ts";
+import { uniquePrefix } from "@chat/test-kit";
 import { contains, observe, type Observer, type Published } from "../support/shard-observer.ts";
 
 /*

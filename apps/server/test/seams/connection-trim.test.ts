@@ -11,7 +11,7 @@ import { createMemoryChatApp } from "../../src/app/memory-app.ts";
 import { parseConfig } from "../../src/config.ts";
 import { isStandInCloseListener, isUpgradeErrorListener, type Listener } from "../../src/seams/connection-trim.ts";
 import { socketOf } from "../../src/seams/ws-raw-socket.ts";
-import { connectClient, type TestClient } from "../support/index.ts";
+import { connectClient, type TestClient } from "@chat/test-kit";
 
 /*
  * Canary of seams/connection-trim.ts, on live connections of an in-process server: what

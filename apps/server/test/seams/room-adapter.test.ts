@@ -11,7 +11,7 @@ import { roomOf, userRoomOf } from "../../src/app/rooms.ts";
 import { defaultRedisUrl, parseConfig } from "../../src/config.ts";
 import { noMetrics } from "../../src/ops/metrics.ts";
 import { connectRedis, type RedisClients } from "../../src/redis/clients.ts";
-import { connectClient, uniquePrefix, waitFor, type TestClient } from "../support/index.ts";
+import { connectClient, uniquePrefix, waitFor, type TestClient } from "@chat/test-kit";
 import { settle } from "../support/ops.ts";
 import { ok } from "../support/requests.ts";
 import { contains, observe } from "../support/shard-observer.ts";

@@ -6,7 +6,7 @@ import type { ChatApp } from "../../src/app/create-app.ts";
 import { createMemoryChatApp } from "../../src/app/memory-app.ts";
 import { parseConfig, type Config } from "../../src/config.ts";
 import type { Log } from "../../src/logging/log.ts";
-import { connectClient, type TestClient } from "./chat-clients.ts";
+import { connectClient, type TestClient } from "@chat/test-kit";
 
 /** One line the app logged, kept instead of written. */
 export interface LoggedLine {

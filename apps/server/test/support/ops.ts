@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { sleep } from "./chat-clients.ts";
+import { sleep } from "@chat/test-kit";
 
 /** An HTTP answer, read whole. */
 export interface HttpAnswer {

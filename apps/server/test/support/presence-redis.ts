@@ -2,7 +2,7 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { defaultRedisUrl } from "../../src/config.ts";
 import { RedisPresenceStore } from "../../src/presence/redis-presence-store.ts";
-import { uniquePrefix } from "./server-process.ts";
+import { uniquePrefix } from "@chat/test-kit";
 
 /**
  * A presence store on the real Redis under a prefix of its own, for the describe block that

@@ -1,5 +1,5 @@
 import { serverEvents, type ChatMessage, type ServerEventArgs, type ServerEventName } from "@chat/protocol";
-import type { TestClient } from "./chat-clients.ts";
+import { type TestClient } from "@chat/test-kit";
 import { untyped } from "./wire.ts";
 
 /** The events a recorder lists: every server event but `message:batch`, whose messages it lists as `message:new`. */

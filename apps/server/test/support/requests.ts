@@ -6,7 +6,7 @@ import {
   type ClientEventResult,
   type ErrorBody,
 } from "@chat/protocol";
-import type { TestClient } from "./chat-clients.ts";
+import { type TestClient } from "@chat/test-kit";
 import { untyped } from "./wire.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { TestClient } from "./chat-clients.ts";
+import type { TestClient } from "@chat/test-kit";
 import { ok } from "./requests.ts";
 
 /**

@@ -1,9 +1,17 @@
 import { randomBytes } from "node:crypto";
 import type { ManagerOptions, SocketOptions } from "socket.io-client";
-import { connectClient, type TestClient } from "./chat-clients.ts";
+import {
+  childPids,
+  connectClient,
+  killIfSame,
+  type RunningServer,
+  type SpawnOptions,
+  startServer,
+  startTimeOf,
+  type TestClient,
+  uniquePrefix,
+} from "@chat/test-kit";
 import { request } from "./requests.ts";
-import { childPids, killIfSame, startTimeOf } from "./processes.ts";
-import { startServer, uniquePrefix, type RunningServer, type SpawnOptions } from "./server-process.ts";
 
 /**
  * The deployment every feature test runs against: instance `one`, a cluster of two workers,

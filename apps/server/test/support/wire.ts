@@ -1,6 +1,6 @@
 import { AckFailure, ackOf, ChatMessage, MessageBatch, MessageSent } from "@chat/protocol";
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import type { TestClient } from "./chat-clients.ts";
+import { type TestClient } from "@chat/test-kit";
 
 /**
  * Helpers for tests that send what the protocol's types forbid (wrong shapes, unknown events,

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "../ports.ts";
+import { boundedOr, sleep } from "../time.ts";
+import { answersPing, withRedis } from "./commands.ts";
+
+export interface RedisServerOptions {
+  /**
+   * Keep every acknowledged write across a crash: an append-only file fsynced before each
+   * reply. Off by default: a restarted server starts empty, which is all a test of
+   * reconnection needs, and cheaper on a shared disk.
+   */
+  durable?: boolean;
+}
+
+/**
+ * A redis-server of the test's own, on a free port with a temporary directory, for tests that
+ * crash and restart Redis without disturbing anyone else. It starts again on the same port
+ * and directory.
+ */
+export interface RedisServer {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** What redis-server printed, over every start, a line an entry. */
+  readonly log: string[];
+  /** Starts redis-server (again) and resolves once it answers PING, its data loaded. */
+  start(): Promise<void>;
+  /** SIGKILL: Redis dies without a word, as in a crash; resolves once it is gone. */
+  kill(): Promise<void>;
+  /** `SHUTDOWN` (which saves what `durable` keeps); resolves once the process is gone. */
+  shutdown(): Promise<void>;
+  readonly running: boolean;
+  /** Kills the server if it runs and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+const startTimeoutMs = 30_000;
+
+export async function startRedisServer({ durable = false }: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), "chat-redis-"));
+  const persistence = durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  const log: string[] = [];
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+
+  const isRunning = (proc: ChildProcess | undefined): proc is ChildProcess =>
+    proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+
+  const start = async () => {
+    if (isRunning(child)) throw new Error(`redis-server on port ${port} is already running`);
+    const spawned = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = spawned;
+    exited = new Promise<void>((resolve) => spawned.once("exit", () => resolve()));
+    for (const stream of [spawned.stdout, spawned.stderr]) {
+      stream?.setEncoding("utf8");
+      stream?.on("data", (chunk: string) => log.push(...chunk.split("\n").filter((line) => line !== "")));
+    }
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      if (!isRunning(spawned)) throw new Error(`redis-server on port ${port} exited at start:\n${log.join("\n")}`);
+      if (await answersPing(url)) return;
+      if (Date.now() > deadline) {
+        spawned.kill("SIGKILL");
+        throw new Error(`redis-server on port ${port} did not answer PING within ${startTimeoutMs} ms:\n${log.join("\n")}`);
+      }
+      await sleep(50);
+    }
+  };
+
+  const kill = async () => {
+    if (!isRunning(child)) return;
+    child.kill("SIGKILL");
+    await exited;
+  };
+
+  const shutdown = async () => {
+    if (!isRunning(child)) return;
+    // Redis closes the connection instead of answering: the call fails, the process goes.
+    await withRedis(url, (redis) => redis.shutdown(), 10_000).catch(() => undefined);
+    if (!(await boundedOr(exited.then(() => true), 10_000, false))) await kill();
+  };
+
+  await start();
+  return {
+    port,
+    url,
+    dir,
+    log,
+    start,
+    kill,
+    shutdown,
+    get running() {
+      return isRunning(child);
+    },
+    dispose: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
