@@ -27,9 +27,11 @@ export const roomLeave =
   async (socket, { room }) => {
     const joined = socket.rooms.has(roomOf(room));
     const user = socket.data.name;
-    const wasMember = await deps.rooms.leave(room, user);
+    // Out of the room before anything is awaited, as the request came: a join sent right
+    // after this leave then finds the connection outside and joins again.
+    const leaving = joined ? leaveRoom(deps, socket, room) : Promise.resolve();
+    const [wasMember] = await Promise.all([deps.rooms.leave(room, user), leaving]);
     if (!joined && !wasMember) return fail("not_found", `you are not in room ${room}`);
-    if (joined) await leaveRoom(deps, socket, room);
     if (wasMember) socket.nsp.in(userRoomOf(user)).socketsLeave(roomOf(room));
     return ok({ room });
   };
