@@ -33,7 +33,17 @@ export class RedisRoomRegistry implements RoomRegistry {
     return created;
   }
 
+  /**
+   * A member's list of their rooms is renewed at each access: a member rejoins at every
+   * reconnection, so the list lives as long as the memberships in use.
+   */
   async access(room: RoomName, user: UserName): Promise<RoomAccess> {
+    const access = await this.#accessNow(room, user);
+    if (access === "member") await this.#remember(user, room);
+    return access;
+  }
+
+  async #accessNow(room: RoomName, user: UserName): Promise<RoomAccess> {
     return accessOf[Number(await this.#run(accessScript, room, [user]))] ?? "stranger";
   }
 
@@ -54,7 +64,7 @@ export class RedisRoomRegistry implements RoomRegistry {
   async roomsOf(user: UserName): Promise<RoomName[]> {
     const key = userRoomsKey(this.#prefix, user);
     const named = await this.#guard(() => this.#redis.sMembers(key));
-    const access = await Promise.all(named.map((room) => this.access(room, user)));
+    const access = await Promise.all(named.map((room) => this.#accessNow(room, user)));
     const stale = named.filter((_, i) => access[i] !== "member");
     // Rooms that expired: forgotten here too, so that the list does not grow with them.
     if (stale.length > 0) await this.#guard(() => this.#redis.sRem(key, stale));
