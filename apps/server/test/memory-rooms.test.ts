@@ -25,10 +25,13 @@ describe("one process without Redis: private rooms, the room allowance and histo
       env: { REDIS_URL: undefined, MAX_ROOMS_PER_USER_PER_DAY: "2", HISTORY_MAX_AGE_SECONDS: "2" },
     });
     expect(server.lines.join("\n")).toMatch(/NOT SCALED OUT/);
+    // Each client compiles its sources as it starts: slow on a busy machine. Ann first, so
+    // that she is there to see Bob arrive.
     ann = spawnChatCli("Ann", server.url, ns.wrapper);
+    clis.push(ann);
+    await ann.waitForLine(/^connected, id: /, 90_000);
     bob = spawnChatCli("Bob", server.url, ns.wrapper);
-    clis.push(ann, bob);
-    // Each client compiles its sources as it starts: slow on a busy machine.
+    clis.push(bob);
     await ann.waitForLine(/^\* Bob joined lobby$/, 90_000);
   }, 120_000);
   afterAll(async () => {
