@@ -286,6 +286,28 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
         feed.caughtUp(missed);
         return;
       }
+      case "create": {
+        // Not retried: a second attempt after a lost answer would find the room taken, by this very user.
+        const known = rooms.has(command.room);
+        const feed = feedOf(command.room);
+        feed.catchUp();
+        const outcome = await call("room:create", [{ room: command.room, private: command.private }], false);
+        if (report(outcome, `could not create ${command.room}: `) || !outcome.ok) {
+          if (known) feed.caughtUp([]);
+          else rooms.delete(command.room);
+          return;
+        }
+        current = command.room;
+        print(`* created ${command.private ? "private " : ""}room ${command.room}; lines now go to ${command.room}`);
+        feed.caughtUp(outcome.data.messages);
+        return;
+      }
+      case "invite": {
+        const room = command.room ?? current;
+        const outcome = await call("room:invite", [{ room, user: command.user }], true);
+        if (!report(outcome, "") && outcome.ok) print(`* invited ${command.user} to ${room}`);
+        return;
+      }
       case "leave": {
         if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${command.room}`);
         rooms.delete(command.room);

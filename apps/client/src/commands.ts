@@ -4,6 +4,8 @@ import { RoomName, UserName } from "@chat/protocol";
 export type Command =
   | { kind: "say"; text: string }
   | { kind: "join"; room: RoomName }
+  | { kind: "create"; room: RoomName; private: boolean }
+  | { kind: "invite"; user: UserName; room: RoomName | undefined }
   | { kind: "leave"; room: RoomName }
   | { kind: "rooms" }
   | { kind: "switch"; room: RoomName }
@@ -16,7 +18,12 @@ export type Command =
 export const commandHelp = `Commands:
   <text>              send to the current room
   /join <room>        join a room and make it current
-  /leave <room>       leave a room
+  /create <room> [--private]
+                      create a room no one uses yet and make it current;
+                      a private room admits only the users its members invite
+  /invite <user> [room]
+                      let a user into a private room (default: the current one)
+  /leave <room>       leave a room; leaving a private room ends your membership
   /rooms              list the rooms you are in
   /room <room>        make a room you are in current
   /dm <user> <text>   send to every session of one user
@@ -43,6 +50,21 @@ export function parseCommand(line: string): Command {
       if (parsed.kind !== "join") return parsed;
       if (rest.length > 1) return { kind: "invalid", reason: `usage: /${name} <room>` };
       return name === "join" ? parsed : { kind: name === "leave" ? "leave" : "switch", room: parsed.room };
+    }
+    case "create": {
+      const flags = rest.slice(1);
+      const usage = "usage: /create <room> [--private]";
+      if (flags.some((flag) => flag !== "--private") || flags.length > 1) return { kind: "invalid", reason: usage };
+      const parsed = room(first, "/create <room> [--private]");
+      return parsed.kind === "join" ? { kind: "create", room: parsed.room, private: flags.length === 1 } : parsed;
+    }
+    case "invite": {
+      const usage = "usage: /invite <user> [room]";
+      const user = UserName.safeParse(first);
+      if (!user.success || rest.length > 2) return { kind: "invalid", reason: usage };
+      if (rest[1] === undefined) return { kind: "invite", user: user.data, room: undefined };
+      const parsed = room(rest[1], "/invite <user> [room]");
+      return parsed.kind === "join" ? { kind: "invite", user: user.data, room: parsed.room } : parsed;
     }
     case "rooms":
       return { kind: "rooms" };

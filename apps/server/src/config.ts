@@ -66,6 +66,22 @@ const ConfigSchema = z.object({
   SEND_RATE_PER_CONNECTION: wholeNumber(1, 100_000).default(10),
   /** Sends one user may make per second over all their connections, cluster-wide; bursts as above. */
   SEND_RATE_PER_USER: wholeNumber(1, 100_000).default(20),
+  /**
+   * How long a room keeps a message, in seconds: older ones are no longer shown and are
+   * dropped from Redis at the room's next post. 30 days by default; lower it to keep less.
+   */
+  HISTORY_MAX_AGE_SECONDS: wholeNumber(1, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  /**
+   * How long a room's keys (its history, a private room's members) live after its last post,
+   * in seconds, so abandoned rooms free their memory. 30 days by default.
+   */
+  ROOM_IDLE_TTL_SECONDS: wholeNumber(1, 10 * 365 * 24 * 3600).default(30 * 24 * 3600),
+  /**
+   * Rooms one user may bring into existence per day (UTC), cluster-wide: joining a room that
+   * has no history yet, or creating one (`room:create`). Bounds what one user can make the
+   * server store.
+   */
+  MAX_ROOMS_PER_USER_PER_DAY: wholeNumber(1, 1_000_000).default(20),
   /** Largest packet a client may send, in bytes; larger ones close the connection. */
   MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
   /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
@@ -92,7 +108,8 @@ ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
 
 Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
 AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
-SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
+SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
+MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

@@ -106,6 +106,9 @@ describe("chat-server refuses a bad configuration before it starts", () => {
       ["--redis-url", "REDIS_URL"],
       ["--redis-prefix", "REDIS_PREFIX"],
       ["--shutdown-timeout-ms", "SHUTDOWN_TIMEOUT_MS"],
+      ["--history-max-age-seconds", "HISTORY_MAX_AGE_SECONDS"],
+      ["--room-idle-ttl-seconds", "ROOM_IDLE_TTL_SECONDS"],
+      ["--max-rooms-per-user-per-day", "MAX_ROOMS_PER_USER_PER_DAY"],
     ]) {
       expect(stdout).toMatch(new RegExp(`${flag}\\s+${variable}\\b`));
     }
@@ -176,6 +179,19 @@ describe("parseConfig", () => {
     });
     expect(parsed.help === false && parsed.config.HOST).toBeUndefined();
     expect(parsed.help === false && parsed.config.REDIS_URL).toBeUndefined();
+  });
+
+  it("rooms' retention and daily allowance: a month of history and of idle keys, 20 rooms a day, each settable and checked", () => {
+    expect(parseConfig({}, [])).toMatchObject({
+      config: { HISTORY_MAX_AGE_SECONDS: 2_592_000, ROOM_IDLE_TTL_SECONDS: 2_592_000, MAX_ROOMS_PER_USER_PER_DAY: 20 },
+    });
+    expect(
+      parseConfig({ HISTORY_MAX_AGE_SECONDS: "60" }, ["--room-idle-ttl-seconds", "120", "--max-rooms-per-user-per-day=5"]),
+    ).toMatchObject({ config: { HISTORY_MAX_AGE_SECONDS: 60, ROOM_IDLE_TTL_SECONDS: 120, MAX_ROOMS_PER_USER_PER_DAY: 5 } });
+    expect(() => parseConfig({ MAX_ROOMS_PER_USER_PER_DAY: "0" }, [])).toThrowError(
+      /MAX_ROOMS_PER_USER_PER_DAY \(--max-rooms-per-user-per-day\): expected a whole number from 1 to 1000000, got "0"/,
+    );
+    expect(() => parseConfig({ HISTORY_MAX_AGE_SECONDS: "1.5" }, [])).toThrowError(/HISTORY_MAX_AGE_SECONDS \(--history-max-age-seconds\)/);
   });
 
   it("a flag wins over its variable, in both --flag value and --flag=value forms", () => {

@@ -53,9 +53,17 @@ const names = { watcher: `watch-${tag}`, senders: [`fa-${tag}`, `fb-${tag}`] as 
 const clientReserved = new Set(["connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener"]);
 const eventNames = Object.keys(clientEvents) as ClientEventName[];
 /** A request may fail with these; `internal` (a fault) and `unavailable` (Redis down) must not come from bad input. */
-const acceptableCodes = new Set<ErrorCode>(["invalid_payload", "forbidden", "not_found", "rate_limited"]);
+const acceptableCodes = new Set<ErrorCode>([
+  "invalid_payload",
+  "forbidden",
+  "not_found",
+  "rate_limited",
+  "not_invited",
+  "room_exists",
+  "room_quota_exceeded",
+]);
 /** The requests that may succeed for a sender in no room: reads of its own state, and joins (undone at once). */
-const mayMatter = new Set<string>(["room:list", "presence:who", "dm:fetch", "room:join"]);
+const mayMatter = new Set<string>(["room:list", "dm:fetch", "room:join", "room:create"]);
 
 type AckMode = { kind: "callback" } | { kind: "none" } | { kind: "non-function"; value: unknown };
 interface Call {
@@ -202,6 +210,8 @@ const nearValid: Record<ClientEventName, fc.Arbitrary<unknown[]>> = {
   "message:send": fc.record({ room: roomish, text: textish, clientId: clientIdish }, { requiredKeys: ["room", "text"] }).map((a) => [a]),
   "room:join": fc.record({ room: roomish, after: idish }, { requiredKeys: ["room"] }).map((a) => [a]),
   "room:leave": fc.record({ room: roomish }).map((a) => [a]),
+  "room:create": fc.record({ room: roomish, private: fc.oneof(fc.boolean(), leaf) }, { requiredKeys: ["room"] }).map((a) => [a]),
+  "room:invite": fc.record({ room: roomish, user: userish }).map((a) => [a]),
   "room:list": fc.constant([]),
   "presence:who": fc.record({ room: roomish }).map((a) => [a]),
   "typing:start": fc.record({ room: roomish }).map((a) => [a]),
@@ -544,7 +554,7 @@ describe("every client event with arbitrary arguments, against a 2-worker cluste
     const data: unknown = ack.data;
     if (event === "room:list") expect(data, what).toEqual({ rooms: [] });
     if (event === "dm:fetch") expect(data, what).toMatchObject({ messages: [] });
-    if (event === "room:join") {
+    if (event === "room:join" || event === "room:create") {
       // Undo the join at once, so that no later send of this sender can succeed.
       const { room } = data as { room: string };
       await ok(sender, "room:leave", { room });

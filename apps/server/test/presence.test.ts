@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
 import { childPids, clusterWorkerId, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
-import { ok, say } from "./support/requests.ts";
+import { ok, refused, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";
 
 type Presence = { kind: "joined" | "left" } & PresenceChange;
@@ -54,8 +54,10 @@ describe("presence across two workers and two instances", () => {
     await ok(u3, "room:leave", { room });
     expect(await ok(v, "presence:who", { room })).toEqual({ room, users: ["U", "V"] });
     await ok(u2, "room:leave", { room });
-    for (const asker of [u1, u3, v]) expect(await ok(asker, "presence:who", { room })).toEqual({ room, users: ["V"] });
-    expect(await ok(u3, "presence:who", { room: unique("empty") })).toMatchObject({ users: [] });
+    expect(await ok(v, "presence:who", { room })).toEqual({ room, users: ["V"] });
+    // Sessions that left the room no longer see who is in it; nor does anyone see an empty room they are not in.
+    for (const asker of [u1, u2, u3]) expect((await refused(asker, "presence:who", { room })).code).toBe("forbidden");
+    expect((await refused(u3, "presence:who", { room: unique("empty") })).code).toBe("forbidden");
     for (const client of [u1, u2, u3, v]) client.close();
   });
 

@@ -17,6 +17,12 @@ export const ErrorCode = z.enum([
   "not_found",
   /** Too many requests; try again later. */
   "rate_limited",
+  /** The room is private and the user is not one of its members: a member must invite them first. */
+  "not_invited",
+  /** `room:create` of a name already in use (a room with history, or a private room). */
+  "room_exists",
+  /** The user has created as many rooms today (UTC) as the server allows; try again tomorrow. */
+  "room_quota_exceeded",
   /** A dependency (Redis) is down; nothing was done, so the request may be retried. */
   "unavailable",
   /** A fault of the server; the request may or may not have taken effect. */

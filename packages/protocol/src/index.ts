@@ -17,6 +17,8 @@ export {
   RoomJoin,
   RoomPage,
   RoomRef,
+  RoomCreate,
+  RoomInvite,
   RoomList,
   PresenceList,
   PresenceChange,

@@ -17,6 +17,17 @@ export const RoomPage = z.strictObject({ room: RoomName, messages: z.array(ChatM
 export type RoomPage = z.infer<typeof RoomPage>;
 
 export const RoomRef = z.strictObject({ room: RoomName });
+
+/**
+ * `room:create`: a room that does not exist yet, joined at once (the answer is `room:join`'s).
+ * A private room is invite-only: its members are its creator and whoever a member invites.
+ */
+export const RoomCreate = z.strictObject({ room: RoomName, private: z.boolean().optional() });
+export type RoomCreate = z.infer<typeof RoomCreate>;
+
+/** `room:invite`: a member of a private room makes another user a member, until that user leaves. */
+export const RoomInvite = z.strictObject({ room: RoomName, user: UserName });
+export type RoomInvite = z.infer<typeof RoomInvite>;
 export type RoomRef = z.infer<typeof RoomRef>;
 
 export const RoomList = z.strictObject({ rooms: z.array(RoomName) });

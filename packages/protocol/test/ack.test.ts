@@ -21,12 +21,15 @@ const codes = [
   "forbidden",
   "not_found",
   "rate_limited",
+  "not_invited",
+  "room_exists",
+  "room_quota_exceeded",
   "unavailable",
   "internal",
 ];
 
 describe("ErrorCode", () => {
-  it("is the closed set of eight codes", () => {
+  it("is the closed set of eleven codes", () => {
     expect(ErrorCode.options).toStrictEqual(codes);
   });
 

@@ -30,7 +30,7 @@ describe("under Deno", () => {
     expect(result.status).toBe(0);
     expect(result.stdout.trim().split("\n")).toStrictEqual(
       ["dist", "src"].flatMap((label) => [
-        `${label}: ok (9 client events, runtime ${denoVersion})`,
+        `${label}: ok (11 client events, runtime ${denoVersion})`,
         `${label}: rejected a bad payload at 0.room, 0.text; a forged sender at 0`,
       ]),
     );

@@ -11,6 +11,8 @@ const requests = [
   { event: "message:send", payload: { room: "lobby", text: "Hi" } },
   { event: "room:join", payload: { room: "lobby", after: "1700000000000-0" } },
   { event: "room:leave", payload: { room: "lobby" } },
+  { event: "room:create", payload: { room: "team", private: true } },
+  { event: "room:invite", payload: { room: "team", user: "bob" } },
   { event: "presence:who", payload: { room: "lobby" } },
   { event: "typing:start", payload: { room: "lobby" } },
   { event: "history:fetch", payload: { room: "lobby", before: "1700000000000-0", limit: 50 } },

@@ -27,6 +27,8 @@ type ClientNames =
   | "message:send"
   | "room:join"
   | "room:leave"
+  | "room:create"
+  | "room:invite"
   | "room:list"
   | "presence:who"
   | "typing:start"
@@ -50,7 +52,7 @@ describe("event maps", () => {
     expectTypeOf<ServerEventName>().toEqualTypeOf<keyof typeof serverEvents>();
     expectTypeOf<keyof InterServerEvents>().toEqualTypeOf<never>();
     expectTypeOf<SocketData>().toEqualTypeOf<{ name: UserName }>();
-    expect(Object.keys(clientEvents).length).toBe(9);
+    expect(Object.keys(clientEvents).length).toBe(11);
   });
 
   it("derive the helper types from the registries", () => {
@@ -99,6 +101,8 @@ describe("event maps", () => {
       },
       "room:join": ({ room, after }, ack) => ack(ok({ room, messages: [], more: after !== undefined })),
       "room:leave": (ref, ack) => ack(ok(ref)),
+      "room:create": ({ room }, ack) => ack(ok({ room, messages: [], more: false })),
+      "room:invite": (invite, ack) => ack(ok(invite)),
       "room:list": (ack) => ack(ok({ rooms: ["lobby"] })),
       "presence:who": ({ room }, ack) => ack(ok({ room, users: ["alice"] })),
       "typing:start": (_ref, ack) => ack(ok({})),

@@ -22,6 +22,8 @@ import {
   type RoomList,
   type RoomPage,
   type RoomRef,
+  type RoomCreate,
+  type RoomInvite,
   type SyncRequired,
   type TypingNotice,
   type ValidationIssue,
@@ -52,6 +54,8 @@ describe("payload types", () => {
   it("rooms and history", () => {
     expectTypeOf<RoomJoin>().toEqualTypeOf<{ room: string; after?: string | undefined }>();
     expectTypeOf<RoomRef>().toEqualTypeOf<{ room: string }>();
+    expectTypeOf<RoomCreate>().toEqualTypeOf<{ room: string; private?: boolean | undefined }>();
+    expectTypeOf<RoomInvite>().toEqualTypeOf<{ room: string; user: string }>();
     expectTypeOf<RoomList>().toEqualTypeOf<{ rooms: string[] }>();
     expectTypeOf<RoomPage>().toEqualTypeOf<{ room: string; messages: Message[]; more: boolean }>();
     expectTypeOf<HistoryFetch>().toEqualTypeOf<{ room: string; before?: string | undefined; limit?: number | undefined }>();
@@ -66,7 +70,17 @@ describe("payload types", () => {
 
   it("acknowledgements", () => {
     expectTypeOf<ErrorCode>().toEqualTypeOf<
-      "invalid_payload" | "unknown_event" | "unauthorized" | "forbidden" | "not_found" | "rate_limited" | "unavailable" | "internal"
+      | "invalid_payload"
+      | "unknown_event"
+      | "unauthorized"
+      | "forbidden"
+      | "not_found"
+      | "rate_limited"
+      | "not_invited"
+      | "room_exists"
+      | "room_quota_exceeded"
+      | "unavailable"
+      | "internal"
     >();
     expectTypeOf<AckFailure>().toEqualTypeOf<{
       ok: false;

@@ -1,6 +1,7 @@
 import { accessOptions } from "../auth/access.ts";
 import type { Config } from "../config.ts";
 import { createSendLimiter, type SendLimiter, type UserBuckets } from "../limits/send-limiter.ts";
+import type { Retention } from "../messages/message-store.ts";
 import type { ChatAppOptions } from "./create-app.ts";
 
 /** The app's options that come from the configuration: who may connect, packet size, connections per process. */
@@ -15,3 +16,9 @@ export const appOptionsOf = (
 /** The send limits: SEND_RATE_PER_CONNECTION here, SEND_RATE_PER_USER in `users` (Redis or memory). */
 export const sendLimiterOf = (config: Config, users: (perSecond: number) => UserBuckets): SendLimiter =>
   createSendLimiter(config.SEND_RATE_PER_CONNECTION, users(config.SEND_RATE_PER_USER));
+
+/** How long rooms keep their history and their keys: HISTORY_MAX_AGE_SECONDS, ROOM_IDLE_TTL_SECONDS. */
+export const retentionOf = (config: Config): Retention => ({
+  maxAgeMs: config.HISTORY_MAX_AGE_SECONDS * 1000,
+  idleTtlMs: config.ROOM_IDLE_TTL_SECONDS * 1000,
+});

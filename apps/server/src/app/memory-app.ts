@@ -1,11 +1,13 @@
 import type { Server as HttpServer } from "node:http";
 import type { Config } from "../config.ts";
+import { MemoryRoomQuota } from "../limits/room-quota.ts";
 import { MemoryUserBuckets } from "../limits/send-limiter.ts";
 import type { Log } from "../logging/log.ts";
+import { MemoryRoomRegistry } from "../membership/memory-room-registry.ts";
 import { MemoryMessageStore, type LocalDelivery } from "../messages/memory-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { MemoryPresenceStore } from "../presence/memory-presence-store.ts";
-import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, retentionOf, sendLimiterOf } from "./config-options.ts";
 import type { ChatServer } from "./chat-socket.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
@@ -31,7 +33,9 @@ export function createMemoryChatApp(
       ...(metrics === undefined ? {} : { metrics }),
       presence: new MemoryPresenceStore(),
       limiter: sendLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
-      messages: new MemoryMessageStore(localDelivery(io)),
+      rooms: new MemoryRoomRegistry(),
+      roomQuota: new MemoryRoomQuota(config.MAX_ROOMS_PER_USER_PER_DAY),
+      messages: new MemoryMessageStore(localDelivery(io), retentionOf(config)),
     }),
     appOptionsOf(config),
   );

@@ -1,14 +1,17 @@
 import type { Server as HttpServer } from "node:http";
 import type { Config } from "../config.ts";
+import { RedisRoomQuota } from "../limits/redis-room-quota.ts";
 import { RedisUserBuckets } from "../limits/redis-user-buckets.ts";
 import type { Log } from "../logging/log.ts";
+import { RedisRoomRegistry } from "../membership/redis-room-registry.ts";
+import { privateRoomKeys } from "../membership/room-keys.ts";
 import { RedisMessageStore } from "../messages/redis-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { RedisPresenceStore } from "../presence/redis-presence-store.ts";
 import type { RedisClients } from "../redis/clients.ts";
 import { adapterEnvelope } from "../seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
-import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, retentionOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
 /**
@@ -24,12 +27,19 @@ export function createRedisChatApp(
   { log, metrics }: { log: Log; metrics: ChatMetrics },
 ): ChatApp {
   const prefix = config.REDIS_PREFIX;
+  const retention = retentionOf(config);
   const app = createChatApp(
     httpServer,
     {
       log,
       metrics,
-      messages: new RedisMessageStore(redis.pub, prefix, adapterEnvelope),
+      messages: new RedisMessageStore(redis.pub, prefix, adapterEnvelope, {
+        retention,
+        // A private room's members live as long as its history: never shorter, or the history would be left public.
+        roomCompanions: (room) => Object.values(privateRoomKeys(prefix, room)),
+      }),
+      rooms: new RedisRoomRegistry(redis.pub, prefix, retention.idleTtlMs),
+      roomQuota: new RedisRoomQuota(redis.pub, prefix, config.MAX_ROOMS_PER_USER_PER_DAY),
       presence: new RedisPresenceStore(redis.pub, prefix),
       limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
     },

@@ -6,6 +6,8 @@ import { dmSend } from "./dm-send.ts";
 import { historyFetch } from "./history-fetch.ts";
 import { messageSend } from "./message-send.ts";
 import { presenceWho } from "./presence-who.ts";
+import { roomCreate } from "./room-create.ts";
+import { roomInvite } from "./room-invite.ts";
 import { roomJoin } from "./room-join.ts";
 import { roomLeave } from "./room-leave.ts";
 import { roomList } from "./room-list.ts";
@@ -18,7 +20,9 @@ export const createActions = (deps: ChatDeps): Actions => ({
   "message:send": messageSend(deps),
   "room:join": roomJoin(deps),
   "room:leave": roomLeave(deps),
-  "room:list": roomList(),
+  "room:create": roomCreate(deps),
+  "room:invite": roomInvite(deps),
+  "room:list": roomList(deps),
   "presence:who": presenceWho(deps),
   "typing:start": typingStart(),
   "history:fetch": historyFetch(deps),

@@ -10,7 +10,10 @@ import {
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { chatMessageFields, directMessageFields, messageOf } from "./message-fields.ts";
 import {
+  defaultRetention,
   logLength,
+  oldestKeptId,
+  type Retention,
   type DirectPost,
   type MessageStore,
   type Page,
@@ -27,7 +30,7 @@ export interface LocalDelivery {
 
 /**
  * The single-process store: the same behaviour as Redis streams (ordered `<ms>-<seq>` ids,
- * capped logs, at-most-once per clientId), kept in memory and delivered locally.
+ * capped logs, at-most-once per clientId, retention), kept in memory and delivered locally.
  *
  * Each message is delivered alone, as `message:new`, never in a `message:batch`: a post here
  * completes within the call, so posts never queue behind one in flight, which is what makes
@@ -36,13 +39,30 @@ export interface LocalDelivery {
 export class MemoryMessageStore implements MessageStore {
   readonly #deliver: LocalDelivery;
   readonly #rooms = new Map<RoomName, ChatMessage[]>();
+  /** When each room was last posted to, for ROOM_IDLE_TTL. */
+  readonly #lastPost = new Map<RoomName, number>();
+  readonly #retention: Retention;
   readonly #inboxes = new Map<UserName, DirectMessage[]>();
   readonly #posted = new Map<string, Posted>();
   #lastMs = 0;
   #seq = 0;
 
-  constructor(deliver: LocalDelivery) {
+  constructor(deliver: LocalDelivery, retention: Retention = defaultRetention) {
     this.#deliver = deliver;
+    this.#retention = retention;
+  }
+
+  /** The room's log, once what is past its age is gone; none if the room has been idle past its TTL. */
+  #roomLog(room: RoomName): ChatMessage[] | undefined {
+    const now = Date.now();
+    if (now - (this.#lastPost.get(room) ?? now) > this.#retention.idleTtlMs) {
+      this.#rooms.delete(room);
+      this.#lastPost.delete(room);
+    }
+    const log = this.#rooms.get(room);
+    const oldest = oldestKeptId(this.#retention, now);
+    while (log?.[0] !== undefined && compareMessageIds(log[0].id, oldest) < 0) log.shift();
+    return log;
   }
 
   #newPost(): Posted {
@@ -78,7 +98,9 @@ export class MemoryMessageStore implements MessageStore {
     const { posted, fresh } = this.#postFor("room", from, clientId);
     const message = messageOf<ChatMessage>(chatMessageFields, posted.id, post);
     if (fresh) {
+      this.#roomLog(room);
       this.#append(this.#rooms, room, message);
+      this.#lastPost.set(room, posted.sentAt);
       this.#deliver.room(roomOf(room), senderSocket, message);
     }
     return posted;
@@ -104,7 +126,11 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
-    return this.#read(this.#rooms.get(room) ?? [], range);
+    return this.#read(this.#roomLog(room) ?? [], range);
+  }
+
+  async hasRoom(room: RoomName): Promise<boolean> {
+    return this.#roomLog(room) !== undefined;
   }
 
   async readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {

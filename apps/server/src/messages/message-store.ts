@@ -50,7 +50,10 @@ export interface MessageStore {
   postDirect(post: DirectPost): Promise<Posted>;
   /** The direct post this sender made earlier with this client id, if any. */
   findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined>;
+  /** Messages older than the retention's `maxAgeMs` are left out. */
   readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>>;
+  /** Whether the room holds any history: a room without is brought into existence by its next post. */
+  hasRoom(room: RoomName): Promise<boolean>;
   readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>>;
 }
 
@@ -64,6 +67,22 @@ export class StoreUnavailableError extends Error {
 
 /** The id's first part, milliseconds since the epoch, is when the message was stored. */
 export const sentAtOf = (id: MessageId): number => Number(id.slice(0, id.indexOf("-")));
+
+/** How long rooms keep what they hold (HISTORY_MAX_AGE_SECONDS, ROOM_IDLE_TTL_SECONDS). */
+export interface Retention {
+  /** A message older than this is no longer shown; a post to its room drops it. */
+  maxAgeMs: number;
+  /** A room's keys (its history; a private room's members) are dropped this long after its last post. */
+  idleTtlMs: number;
+}
+
+const day = 24 * 60 * 60 * 1000;
+
+/** The configuration's defaults: a month of each. */
+export const defaultRetention: Retention = { maxAgeMs: 30 * day, idleTtlMs: 30 * day };
+
+/** The oldest id a room still shows: the first one of the millisecond `maxAgeMs` ago. */
+export const oldestKeptId = ({ maxAgeMs }: Retention, now: number): MessageId => `${Math.max(0, now - maxAgeMs)}-0`;
 
 /** How many messages a room or an inbox keeps; older ones are dropped. */
 export const logLength = 1000;

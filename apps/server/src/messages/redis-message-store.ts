@@ -1,12 +1,15 @@
-import { limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
+import { compareMessageIds, limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { Batches, type BatchBounds } from "../redis/batches.ts";
 import {
   StoreUnavailableError,
   dedupeSeconds,
+  defaultRetention,
   logLength,
+  oldestKeptId,
   sentAtOf,
+  type Retention,
   type DirectPost,
   type MessageStore,
   type Page,
@@ -40,6 +43,13 @@ const roomBatchBounds: BatchBounds<RoomPost> = {
   weigh: (post) => Buffer.byteLength(post.text),
 };
 
+/** What a Redis message store keeps, and which other keys live and die with a room. */
+export interface RedisMessageStoreOptions {
+  retention?: Retention;
+  /** Keys that must live as long as a room's history (a private room's members): renewed with it at each post. */
+  roomCompanions?: (room: RoomName) => string[];
+}
+
 /**
  * Rooms and inboxes as Redis streams (`<prefix>:room:<room>`, `<prefix>:inbox:<user>`),
  * so a stream's ids are its messages' ids.
@@ -50,6 +60,8 @@ export class RedisMessageStore implements MessageStore {
   readonly #channelPrefix: string;
   readonly #scripts: PostScripts;
   readonly #publisherUid: string;
+  readonly #retention: Retention;
+  readonly #roomCompanions: (room: RoomName) => string[];
   /**
    * Posts to one room from this process: while one is in flight, the next ones wait and then
    * go in one script call, stored in the order they were made and published in one packet,
@@ -61,11 +73,18 @@ export class RedisMessageStore implements MessageStore {
   );
 
   /** `publisher`: how the posting scripts publish to the sharded adapter. */
-  constructor(redis: RedisClientType, prefix: string, publisher: LuaPublisher) {
+  constructor(
+    redis: RedisClientType,
+    prefix: string,
+    publisher: LuaPublisher,
+    { retention = defaultRetention, roomCompanions = () => [] }: RedisMessageStoreOptions = {},
+  ) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#scripts = postScripts(publisher);
     this.#publisherUid = publisher.uid;
+    this.#retention = retention;
+    this.#roomCompanions = roomCompanions;
     // The sharded adapter's channel for the main namespace; a room's own channel appends
     // `<room>#`, and only the workers with members in that room subscribe to it.
     this.#channelPrefix = `${prefix}#/#`;
@@ -98,11 +117,31 @@ export class RedisMessageStore implements MessageStore {
         ],
       ),
     )) as (string | number)[];
+    await this.#retain(room);
     // [id1, fresh1, id2, fresh2, ...]: a repeat answers with its first id, as a fresh post does.
     return posts.map((_, i) => {
       const id = String(reply[2 * i]);
       return { id, sentAt: sentAtOf(id) };
     });
+  }
+
+  /**
+   * After each batch: the room's messages past HISTORY_MAX_AGE go, and its keys live
+   * ROOM_IDLE_TTL from now. Done beside the post script, once it has answered (so that the
+   * stream exists), in one round trip; a failure stores nothing wrong and the next post
+   * does it again, so it does not fail the posts, which are stored.
+   */
+  async #retain(room: RoomName): Promise<void> {
+    const key = this.#roomKey(room);
+    const now = Date.now();
+    await Promise.all([
+      this.#redis.xTrim(key, "MINID", Math.max(0, now - this.#retention.maxAgeMs)),
+      ...[key, ...this.#roomCompanions(room)].map((each) => this.#redis.pExpire(each, this.#retention.idleTtlMs)),
+    ]).catch(() => undefined);
+  }
+
+  async hasRoom(room: RoomName): Promise<boolean> {
+    return (await this.#guard(() => this.#redis.exists(this.#roomKey(room)))) === 1;
   }
 
   async postDirect(post: DirectPost): Promise<Posted> {
@@ -134,7 +173,7 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
-    const page = await this.#read(this.#roomKey(room), range);
+    const page = await this.#read(this.#roomKey(room), range, oldestKeptId(this.#retention, Date.now()));
     return {
       more: page.more,
       messages: page.entries.map(({ id, message }) => messageOf<ChatMessage>(chatMessageFields, id, { ...message, room })),
@@ -149,8 +188,8 @@ export class RedisMessageStore implements MessageStore {
     };
   }
 
-  /** One more entry than asked tells whether there is more. */
-  async #read(key: string, range: Range): Promise<{ entries: Entry[]; more: boolean }> {
+  /** One more entry than asked tells whether there is more; nothing before `oldest` is read. */
+  async #read(key: string, range: Range, oldest = firstPossibleId): Promise<{ entries: Entry[]; more: boolean }> {
     const count = range.limit + 1;
     // Nothing comes before the first possible id or after the last; Redis calls such a range an error.
     if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) {
@@ -158,12 +197,12 @@ export class RedisMessageStore implements MessageStore {
     }
     if ("after" in range) {
       const entries = (await this.#guard(() =>
-        this.#redis.xRange(key, `(${range.after}`, "+", { COUNT: count }),
+        this.#redis.xRange(key, compareMessageIds(range.after, oldest) < 0 ? oldest : `(${range.after}`, "+", { COUNT: count }),
       )) as Entry[];
       return { entries: entries.slice(0, range.limit), more: entries.length > range.limit };
     }
     const newestFirst = (await this.#guard(() =>
-      this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, "-", { COUNT: count }),
+      this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, oldest, { COUNT: count }),
     )) as Entry[];
     return { entries: newestFirst.slice(0, range.limit).reverse(), more: newestFirst.length > range.limit };
   }

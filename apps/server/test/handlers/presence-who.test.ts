@@ -24,13 +24,17 @@ describe("presence:who", () => {
     expect(await ok(a, "presence:who", { room: "den" })).toEqual({ room: "den", users: ["A", "B"] });
   });
 
-  it("answers anyone who asks, member or not (today's rule), and an unknown room with nobody", async () => {
+  it("refuses a connection not in the room with forbidden, whether the room has users or none", async () => {
     const app = await startInProcessApp();
     const a = await app.connect("A");
     const outsider = await app.connect("O");
+    const secondSession = await app.connect("A");
     await ok(a, "room:join", { room: "den" });
-    expect(await ok(outsider, "presence:who", { room: "den" })).toEqual({ room: "den", users: ["A"] });
-    expect(await ok(outsider, "presence:who", { room: "nowhere" })).toEqual({ room: "nowhere", users: [] });
+    for (const [asker, room] of [[outsider, "den"], [outsider, "nowhere"], [secondSession, "den"]] as const) {
+      expect(await refused(asker, "presence:who", { room })).toEqual({ code: "forbidden", message: `join room ${room} to see who is in it` });
+    }
+    await ok(a, "room:leave", { room: "den" });
+    expect((await refused(a, "presence:who", { room: "den" })).code).toBe("forbidden");
   });
 
   it("drops a user once their last session has disconnected", async () => {

@@ -120,4 +120,23 @@ describe("room:leave", () => {
     ]);
     expect(await ok(a, "presence:who", { room: "den" })).toEqual({ room: "den", users: ["A"] });
   });
+
+  it("of a private room ends the membership and takes the user's other sessions out; a disconnection does not", async () => {
+    const app = await startInProcessApp();
+    const a = await app.connect("A");
+    const b1 = await app.connect("B");
+    const b2 = await app.connect("B");
+    await ok(a, "room:create", { room: "den", private: true });
+    await ok(a, "room:invite", { room: "den", user: "B" });
+    await ok(b1, "room:join", { room: "den" });
+    b1.close();
+    const b3 = await app.connect("B");
+    await ok(b3, "room:join", { room: "den" });
+    await ok(b2, "room:join", { room: "den" });
+    expect(await ok(b3, "room:leave", { room: "den" })).toEqual({ room: "den" });
+    expect((await ok(b2, "room:list")).rooms).toEqual(["lobby"]);
+    expect((await refused(b2, "history:fetch", { room: "den" })).code).toBe("forbidden");
+    expect((await refused(b2, "room:join", { room: "den" })).code).toBe("not_invited");
+    expect((await refused(b3, "room:leave", { room: "den" })).code).toBe("not_found");
+  });
 });

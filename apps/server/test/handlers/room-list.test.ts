@@ -38,4 +38,16 @@ describe("room:list", () => {
     await ok(a, "room:join", { room: "A" });
     expect(await ok(a, "room:list")).toEqual({ rooms: ["A", "lobby"] });
   });
+
+  it("adds the private rooms the user is a member of, joined by this connection or not", async () => {
+    const app = await startInProcessApp();
+    const a = await app.connect("A");
+    const b = await app.connect("B");
+    await ok(a, "room:create", { room: "den", private: true });
+    await ok(a, "room:invite", { room: "den", user: "B" });
+    expect(await ok(b, "room:list")).toEqual({ rooms: ["den", "lobby"] });
+    const later = await app.connect("B");
+    expect(await ok(later, "room:list")).toEqual({ rooms: ["den", "lobby"] });
+  });
 });
+

@@ -3,7 +3,9 @@ import type { Config } from "../../src/config.ts";
 import { appOptionsOf, sendLimiterOf } from "../../src/app/config-options.ts";
 import { createChatApp } from "../../src/app/create-app.ts";
 import { localDelivery } from "../../src/app/memory-app.ts";
+import { MemoryRoomQuota } from "../../src/limits/room-quota.ts";
 import { MemoryUserBuckets } from "../../src/limits/send-limiter.ts";
+import { MemoryRoomRegistry } from "../../src/membership/memory-room-registry.ts";
 import { MemoryMessageStore } from "../../src/messages/memory-message-store.ts";
 import type { DirectPost, MessageStore, Page, Posted, Range, RoomPost } from "../../src/messages/message-store.ts";
 import { MemoryPresenceStore } from "../../src/presence/memory-presence-store.ts";
@@ -42,6 +44,9 @@ export class FaultyMessageStore implements MessageStore {
   readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {
     return this.#through(() => this.#inner.readInbox(user, range));
   }
+  hasRoom(room: RoomName): Promise<boolean> {
+    return this.#through(() => this.#inner.hasRoom(room));
+  }
 }
 
 /**
@@ -60,6 +65,8 @@ export const appWithFaultyStore =
           log,
           presence: new MemoryPresenceStore(),
           limiter: sendLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
+          rooms: new MemoryRoomRegistry(),
+          roomQuota: new MemoryRoomQuota(config.MAX_ROOMS_PER_USER_PER_DAY),
           messages,
         };
       },
