@@ -1,6 +1,5 @@
-import { startServer, type RunningServer } from "@chat/server/testing";
+import { errorLines, startChat, startServer, stopAllClis, type CliProcess, type RunningServer } from "@chat/test-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorLines, startChat, stopAllClis, type CliProcess } from "./support/cli.ts";
 
 describe("private rooms from the terminal, between two processes of one cluster", () => {
   let server: RunningServer | undefined;

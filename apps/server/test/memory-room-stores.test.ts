@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MemoryRoomQuota } from "../src/limits/room-quota.ts";
 import { MemoryRoomRegistry } from "../src/membership/memory-room-registry.ts";
 import { MemoryMessageStore } from "../src/messages/memory-message-store.ts";
-import { sleep } from "./support/index.ts";
+import { sleep } from "@chat/test-kit";
 
 /** The single process's twins of the Redis stores: what the memory app runs on without Redis. */
 describe("the memory message store's retention", () => {

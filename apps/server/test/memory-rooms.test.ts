@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, startServer, type RunningServer } from "./support/index.ts";
-import { createNetworkNamespace, spawnChatCli, type LineProcess, type NetworkNamespace } from "./support/processes.ts";
+import { sleep, spawnCli, startServer, type CliProcess, type RunningServer } from "@chat/test-kit";
+import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 const escape = (text: string) => text.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");
 const line = (text: string) => new RegExp(`^${escape(text)}$`);
@@ -13,9 +13,9 @@ const line = (text: string) => new RegExp(`^${escape(text)}$`);
 describe("one process without Redis: private rooms, the room allowance and history's age limit", () => {
   let ns: NetworkNamespace;
   let server: RunningServer;
-  const clis: LineProcess[] = [];
-  let ann: LineProcess;
-  let bob: LineProcess;
+  const clis: CliProcess[] = [];
+  let ann: CliProcess;
+  let bob: CliProcess;
 
   beforeAll(async () => {
     ns = createNetworkNamespace();
@@ -27,35 +27,35 @@ describe("one process without Redis: private rooms, the room allowance and histo
     expect(server.lines.join("\n")).toMatch(/NOT SCALED OUT/);
     // Each client compiles its sources as it starts: slow on a busy machine. Ann first, so
     // that she is there to see Bob arrive.
-    ann = spawnChatCli("Ann", server.url, ns.wrapper);
+    ann = spawnCli(["Ann", "--url", server.url], {}, ns.wrapper);
     clis.push(ann);
-    await ann.waitForLine(/^connected, id: /, 90_000);
-    bob = spawnChatCli("Bob", server.url, ns.wrapper);
+    await ann.waitForLine(/^connected, id: /, { timeoutMs: 90_000 });
+    bob = spawnCli(["Bob", "--url", server.url], {}, ns.wrapper);
     clis.push(bob);
-    await ann.waitForLine(/^\* Bob joined lobby$/, 90_000);
+    await ann.waitForLine(/^\* Bob joined lobby$/, { timeoutMs: 90_000 });
   }, 120_000);
   afterAll(async () => {
-    await Promise.all(clis.map((cli) => cli.kill()));
+    await Promise.all(clis.map((cli) => cli.stop()));
     await server?.stop("SIGKILL");
     ns?.dispose();
   });
 
   it("a private room admits the users its members invite, until they leave", async () => {
-    ann.write("/create hush --private");
+    ann.send("/create hush --private");
     await ann.waitForLine(line("* created private room hush; lines now go to hush"));
-    ann.write("whispered");
-    bob.write("/join hush");
+    ann.send("whispered");
+    bob.send("/join hush");
     await bob.waitForLine(line("error: not_invited: could not join hush: room hush is private; a member must invite you (/invite)"));
-    bob.write("/who hush");
+    bob.send("/who hush");
     await bob.waitForLine(line("error: forbidden: join room hush to see who is in it"));
-    ann.write("/invite Bob");
+    ann.send("/invite Bob");
     await ann.waitForLine(line("* invited Bob to hush"));
-    bob.write("/join hush");
+    bob.send("/join hush");
     await bob.waitForLine(line("* joined hush; lines now go to hush"));
     await bob.waitForLine(line("whispered from Ann"));
-    bob.write("/leave hush");
+    bob.send("/leave hush");
     await bob.waitForLine(line("* left hush; current room: lobby"));
-    bob.write("/join hush");
+    bob.send("/join hush");
     // The same refusal as before the invitation, a second time: waitForLine would find the first.
     const refusals = () => bob.stdout.filter((text) => text.startsWith("error: not_invited: could not join hush"));
     for (let tries = 0; refusals().length < 2 && tries < 100; tries++) await sleep(100);
@@ -63,22 +63,22 @@ describe("one process without Redis: private rooms, the room allowance and histo
   });
 
   it("Ann's second new room is her last today (hush was the first); joining an existing room costs nothing", async () => {
-    ann.write("/join second");
+    ann.send("/join second");
     await ann.waitForLine(line("* joined second; lines now go to second"));
-    ann.write("/join third");
+    ann.send("/join third");
     await ann.waitForLine(line("error: room_quota_exceeded: could not join third: you have created as many rooms today as allowed; third was not created"));
-    ann.write("/join lobby");
+    ann.send("/join lobby");
     await ann.waitForLine(line("* joined lobby; lines now go to lobby"));
   });
 
   it("a line older than HISTORY_MAX_AGE_SECONDS is not shown to a joiner; a newer one is", async () => {
-    ann.write("/room second");
+    ann.send("/room second");
     await ann.waitForLine(line("* lines now go to second"));
-    ann.write("aged line");
+    ann.send("aged line");
     await sleep(2500);
-    ann.write("recent line");
+    ann.send("recent line");
     await sleep(300);
-    bob.write("/join second");
+    bob.send("/join second");
     await bob.waitForLine(line("* joined second; lines now go to second"));
     await bob.waitForLine(line("recent line from Ann"));
     expect(bob.stdout).not.toContain("aged line from Ann");

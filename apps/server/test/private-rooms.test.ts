@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, sleep, type RunningServer, type TestClient } from "./support/index.ts";
+import { connectClient, sleep, type RunningServer, type TestClient } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, refused, say } from "./support/requests.ts";
 import { ProcessGuard, startServerPatiently, startTopology, unique, type Topology } from "./support/topology.ts";

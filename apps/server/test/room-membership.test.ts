@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, type TestClient } from "./support/index.ts";
+import { sleep, type TestClient } from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, refused, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";

@@ -1,7 +1,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
-import { sleep, type TestClient } from "./support/index.ts";
+import { sleep, type TestClient } from "@chat/test-kit";
 import { ok, refused, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";
 
