@@ -10,6 +10,8 @@ export interface ChatDeps {
   presence: PresenceStore;
   /** The send rate limits (per connection, per user), taken before a send is stored. */
   limiter: SendLimiter;
+  /** The limits on every event (sends included), taken before anything else is done with it. */
+  eventLimiter: SendLimiter;
   log: Log;
   /** What the app and the handlers count (ops/metrics.ts); unset, nothing is counted. */
   metrics?: ChatMetrics;

@@ -5,7 +5,7 @@ import type { Log } from "../logging/log.ts";
 import { MemoryMessageStore } from "../messages/memory-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { MemoryPresenceStore } from "../presence/memory-presence-store.ts";
-import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, eventLimiterOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
 /**
@@ -24,6 +24,7 @@ export function createMemoryChatApp(
       ...(metrics === undefined ? {} : { metrics }),
       presence: new MemoryPresenceStore(),
       limiter: sendLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
+      eventLimiter: eventLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
       messages: new MemoryMessageStore({
         room: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("message:new", message),
         direct: (socketRoom, exceptSocket, message) => io.to(socketRoom).except(exceptSocket).emit("dm:new", message),

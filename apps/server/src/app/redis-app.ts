@@ -7,7 +7,7 @@ import type { ChatMetrics } from "../ops/metrics.ts";
 import { RedisPresenceStore } from "../presence/redis-presence-store.ts";
 import type { RedisClients } from "../redis/clients.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
-import { appOptionsOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, eventLimiterOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
 /**
@@ -31,6 +31,7 @@ export function createRedisChatApp(
       messages: new RedisMessageStore(redis.pub, prefix),
       presence: new RedisPresenceStore(redis.pub, prefix),
       limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
+      eventLimiter: eventLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "event-rate")),
     },
     {
       ...appOptionsOf(config),
