@@ -131,7 +131,7 @@ describe("a burst to one room from several senders on two workers", () => {
       return ["message:new", "message:batch"].map((event) => samples.get(`chat_messages_out_total{event="${event}"}`) ?? 0);
     };
     const metrics = await settle(
-      async () => (await httpGet(`${server.url}/metrics`)).body,
+      async () => (await httpGet(`${server.opsUrl}/metrics`)).body,
       (body) => counted(body).reduce((a, b) => a + b) === delivered,
     );
     const [alone = 0, inBatches = 0] = counted(metrics);

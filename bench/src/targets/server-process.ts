@@ -11,6 +11,8 @@ import { processTree } from "./process-tree.ts";
 export interface TargetServer {
   readonly target: TargetName;
   readonly port: number;
+  /** The project's operations port (`/metrics`), when the server printed one before listening. */
+  readonly opsPort: number | undefined;
   /** The primary's process id: the root of the tree whose memory is measured. */
   readonly pid: number;
   /** Calls `listener` with each line the server prints from now on; the returned function stops it. */
@@ -123,6 +125,7 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   let port: number;
+  let opsPort: number | undefined;
   try {
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -131,6 +134,8 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
       }, startTimeoutMs);
       let listening = false;
       listeners.add((line) => {
+        const ops = /operations endpoints .* on http:\/\/\S+:(\d+)$/.exec(line);
+        if (ops !== null) opsPort = Number(ops[1]);
         const match = /listening on port (\d+)/.exec(line);
         if (match === null || listening) return;
         listening = true;
@@ -156,6 +161,7 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
   const server: TargetServer = {
     target,
     port,
+    opsPort,
     pid,
     onLine(listener) {
       // From now on: what was printed before is passed over.

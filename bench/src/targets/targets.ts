@@ -55,6 +55,11 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
       SEND_RATE_PER_CONNECTION: "100000",
       SEND_RATE_PER_USER: "100000",
       MAX_CONNECTIONS_PER_WORKER: "100000",
+      MAX_CONNECTIONS_PER_USER: "100000",
+      EVENT_RATE_PER_CONNECTION: "100000",
+      EVENT_RATE_PER_USER: "100000",
+      // A free port: several instances of one deployment run side by side.
+      OPS_PORT: "0",
     },
     startTimeoutMs,
   });
@@ -70,7 +75,8 @@ export function redisReceived(server: TargetServer, workers: number): Promise<nu
 }
 
 async function projectRedisReceived(server: TargetServer, workers: number): Promise<number[]> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { signal: AbortSignal.timeout(15_000) });
+  if (server.opsPort === undefined) return Array.from({ length: workers }, () => Number.NaN);
+  const response = await fetch(`http://127.0.0.1:${server.opsPort}/metrics`, { signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   const perWorker = new Map<number, number>();
   for (const line of text.split("\n")) {

@@ -36,7 +36,8 @@ export interface SpawnOptions {
 export function spawnServer({ env = {}, args = [], wrapper = [] }: SpawnOptions = {}): ServerProcess {
   const command = [...wrapper, process.execPath, ...sourceFlags, serverMain, ...args];
   const child = spawn(command[0] as string, command.slice(1), {
-    env: { ...process.env, ...env },
+    // OPS_PORT 0 unless a test says otherwise: tests running at once must not want one port.
+    env: { ...process.env, OPS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -94,8 +95,13 @@ export function spawnServer({ env = {}, args = [], wrapper = [] }: SpawnOptions 
 export interface RunningServer extends ServerProcess {
   readonly port: number;
   readonly url: string;
+  /** The operations port's base URL (`/metrics`, the detailed `/readyz`), on loopback. */
+  readonly opsUrl: string;
   readonly prefix: string;
 }
+
+/** The primary's line naming the operations port, printed before it listens on the public one. */
+const opsLinePattern = /operations endpoints \(\/metrics, \/readyz\) on (http:\/\/\S+)/;
 
 /**
  * Starts a server and waits until it listens (a busy machine may take a while: each worker
@@ -109,7 +115,7 @@ export async function startServer(
   const prefix = options.prefix ?? uniquePrefix();
   const server = spawnServer({
     ...options,
-    env: { PORT: "0", WORKERS: String(options.workers ?? 2), REDIS_PREFIX: prefix, ...options.env },
+    env: { PORT: "0", OPS_PORT: "0", WORKERS: String(options.workers ?? 2), REDIS_PREFIX: prefix, ...options.env },
   });
   try {
     const line = await Promise.race([
@@ -119,7 +125,8 @@ export async function startServer(
       }),
     ]);
     const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
+    const opsUrl = opsLinePattern.exec(await server.waitForLine(opsLinePattern, 5_000))?.[1] ?? "";
+    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, opsUrl, prefix });
   } catch (error) {
     await server.stop("SIGKILL");
     throw error;
