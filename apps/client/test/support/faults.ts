@@ -1,4 +1,4 @@
-import { sleep, spawnServer, uniquePrefix, type RunningServer } from "@chat/server/testing";
+import { sleep, startServer, type RunningServer } from "@chat/server/testing";
 import { connectedId, errorLines, messageLines, spawnCli, stopAllClis, type CliProcess, type Exit } from "./cli.ts";
 import { startDurableRedis, type DurableRedis } from "./durable-redis.ts";
 import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts";
@@ -63,23 +63,8 @@ let current: Rig | undefined;
 const startTimeoutMs = 60_000;
 
 /** `startServer({ workers: 2 })` of the server's test support, with a start-up bound that suits a busy machine. */
-async function startCluster(redisUrl: string): Promise<RunningServer> {
-  const prefix = uniquePrefix();
-  const server = spawnServer({ env: { PORT: "0", WORKERS: "2", REDIS_PREFIX: prefix, REDIS_URL: redisUrl } });
-  try {
-    const line = await Promise.race([
-      server.waitForLine(/listening on port \d+/, startTimeoutMs),
-      server.exited.then(({ code, signal }) => {
-        throw new Error(`server exited (${signal ?? code}) before listening:\n${server.lines.join("\n")}`);
-      }),
-    ]);
-    const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
-  } catch (error) {
-    server.child.kill("SIGKILL");
-    await boundedOr(server.exited, 5_000, undefined);
-    throw error;
-  }
+function startCluster(redisUrl: string): Promise<RunningServer> {
+  return startServer({ workers: 2, env: { REDIS_URL: redisUrl }, startTimeoutMs });
 }
 
 /**
