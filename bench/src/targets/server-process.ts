@@ -11,7 +11,7 @@ import { processTree } from "./process-tree.ts";
 export interface TargetServer {
   readonly target: TargetName;
   readonly port: number;
-  /** The project's operations port (`/metrics`), when the server printed one before listening. */
+  /** The project's operations port (`/metrics`), when it has one. */
   readonly opsPort: number | undefined;
   /** The primary's process id: the root of the tree whose memory is measured. */
   readonly pid: number;
@@ -27,6 +27,8 @@ export interface Launch {
   cwd: string;
   env: NodeJS.ProcessEnv;
   startTimeoutMs: number;
+  /** The operations port the server was told to use (OPS_PORT), if any. */
+  opsPort?: number;
 }
 
 /** Lines kept to explain a server that did not start. */
@@ -101,7 +103,7 @@ class OutputFile {
  * Starts a server and waits for its `listening on port N` line, keeping the last few lines
  * until then to explain a server that did not start.
  */
-export async function launch({ target, command, cwd, env, startTimeoutMs }: Launch): Promise<TargetServer> {
+export async function launch({ target, command, cwd, env, startTimeoutMs, opsPort }: Launch): Promise<TargetServer> {
   const [executable, ...args] = command;
   const output = new OutputFile();
   const serverEnd = output.openForServer();
@@ -125,7 +127,6 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   let port: number;
-  let opsPort: number | undefined;
   try {
     port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -134,8 +135,6 @@ export async function launch({ target, command, cwd, env, startTimeoutMs }: Laun
       }, startTimeoutMs);
       let listening = false;
       listeners.add((line) => {
-        const ops = /operations endpoints .* on http:\/\/\S+:(\d+)$/.exec(line);
-        if (ops !== null) opsPort = Number(ops[1]);
         const match = /listening on port (\d+)/.exec(line);
         if (match === null || listening) return;
         listening = true;

@@ -1,9 +1,22 @@
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TargetName } from "../results.ts";
 import { redisReceivedPattern } from "../reference/signals.ts";
 import { launch, type TargetServer } from "./server-process.ts";
+
+/** A port nothing listens on now, on loopback. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
 
 const benchDir = fileURLToPath(new URL("../../", import.meta.url));
 const referenceMain = fileURLToPath(new URL("../reference/main.ts", import.meta.url));
@@ -25,7 +38,7 @@ const startTimeoutMs = 60_000;
  * (reference): unique per run, so runs sharing one Redis never meet, and shared by the
  * instances that make up one deployment.
  */
-export function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
+export async function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
   const common = { PORT: "0", WORKERS: String(settings.workers), REDIS_URL: settings.redisUrl };
   // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   const profiling =
@@ -41,8 +54,10 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
   }
   const { projectMain } = settings;
   if (!existsSync(projectMain)) {
-    return Promise.reject(new Error(`${projectMain} is missing: build the server first (pnpm build)`));
+    throw new Error(`${projectMain} is missing: build the server first (pnpm build)`);
   }
+  // A port of its own: several instances of one deployment run side by side.
+  const opsPort = await freePort();
   return launch({
     target,
     command: [process.execPath, ...profiling, projectMain],
@@ -58,10 +73,10 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
       MAX_CONNECTIONS_PER_USER: "100000",
       EVENT_RATE_PER_CONNECTION: "100000",
       EVENT_RATE_PER_USER: "100000",
-      // A free port: several instances of one deployment run side by side.
-      OPS_PORT: "0",
+      OPS_PORT: String(opsPort),
     },
     startTimeoutMs,
+    opsPort,
   });
 }
 

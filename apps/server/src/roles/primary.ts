@@ -66,7 +66,6 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
     };
   });
 
-  const opsServer = await listenOps(config, operations, log);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen({ port: config.PORT, host: config.HOST, backlog: config.LISTEN_BACKLOG }, () => resolve());
@@ -76,6 +75,7 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   log.info(
     `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${config.REDIS_URL} (prefix ${config.REDIS_PREFIX})`,
   );
+  const opsServer = await listenOps(config, operations, log);
 
   const stop = (signal: string) => {
     if (stopping) return;

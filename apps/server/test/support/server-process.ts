@@ -100,7 +100,7 @@ export interface RunningServer extends ServerProcess {
   readonly prefix: string;
 }
 
-/** The primary's line naming the operations port, printed before it listens on the public one. */
+/** The primary's line naming the operations port, printed once it listens on the public one. */
 const opsLinePattern = /operations endpoints \(\/metrics, \/readyz\) on (http:\/\/\S+)/;
 
 /**
@@ -125,7 +125,7 @@ export async function startServer(
       }),
     ]);
     const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    const opsUrl = opsLinePattern.exec(await server.waitForLine(opsLinePattern, 5_000))?.[1] ?? "";
+    const opsUrl = opsLinePattern.exec(await server.waitForLine(opsLinePattern, 15_000))?.[1] ?? "";
     return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, opsUrl, prefix });
   } catch (error) {
     await server.stop("SIGKILL");
