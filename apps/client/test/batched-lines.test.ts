@@ -29,7 +29,13 @@ describe("chat while the room's lines arrive in batches", () => {
     gate = await startRedisGate();
     server = await startServer({
       workers: 1,
-      env: { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000", REDIS_URL: gate.url },
+      env: {
+        SEND_RATE_PER_CONNECTION: "100000",
+        SEND_RATE_PER_USER: "100000",
+        EVENT_RATE_PER_CONNECTION: "100000",
+        EVENT_RATE_PER_USER: "100000",
+        REDIS_URL: gate.url,
+      },
     });
     b = (await startChat("B", server.url)).cli;
     a = (await startChat("A", server.url)).cli;

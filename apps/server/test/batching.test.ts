@@ -14,7 +14,12 @@ import { unique } from "./support/topology.ts";
  */
 
 /** Limits far above any burst here: these tests are about batching, not about limits. */
-const unlimited = { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000" };
+const unlimited = {
+  SEND_RATE_PER_CONNECTION: "100000",
+  SEND_RATE_PER_USER: "100000",
+  EVENT_RATE_PER_CONNECTION: "100000",
+  EVENT_RATE_PER_USER: "100000",
+};
 
 type Sent = { from: string; text: string; clientId: string; ack: Ack<MessageSent> };
 
