@@ -105,7 +105,7 @@ describe(`MAX_CONNECTIONS_PER_USER=${max} over two workers`, () => {
 
     const after = await settle(metrics, (samples) => handshakesRefused(samples, "bad_signature") - before >= 100);
     expect(handshakesRefused(after, "bad_signature") - before).toBe(100);
-    await server.waitForLine(/^worker: \d+, \d+ handshakes refused from \S+ in the last 10 s \(\d+ told above\)$/, 30_000);
+    await server.waitForLine(/^worker: \d+, \d+ handshakes refused from \S+ for bad_signature in the last 10 s \(\d+ told above\)$/, 30_000);
     const told = server.lines
       .slice(linesBefore)
       .filter((line) => / refused handshake from \S+: bad_signature: bad token signature/.test(line));

@@ -95,7 +95,8 @@ export function createChatApp(
         if (error instanceof RefusedConnection) {
           metrics.handshakeRefused(error.reason);
           const from = socket.handshake.address || "an unknown address";
-          handshakeRefusals.refused(from, `refused handshake from ${from}: ${error.reason}: ${error.message}`);
+          // One tally a reason: a flood of one kind (bad tokens) does not hide another (a user's connections).
+          handshakeRefusals.refused(`${from} for ${error.reason}`, `refused handshake from ${from}: ${error.reason}: ${error.message}`);
         }
         next(error);
       });
