@@ -22,6 +22,7 @@ import { commandHelp, type Command } from "./commands.ts";
 import { beforeEverything, Feed } from "./feeds.ts";
 import { newClientId } from "./client-ids.ts";
 import { RequestQueue, type Outcome, type QueueOptions, type RetryListener } from "./request-queue.ts";
+import { shown } from "./safe-text.ts";
 
 export interface ChatClientEvents {
   /** Something for the user to read. */
@@ -72,8 +73,8 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     if (feed === undefined) {
       feed = new Feed<ChatMessage>((message) => {
         if (message.clientId !== undefined && ownIds.has(message.clientId)) return;
-        const where = message.room === current ? "" : `[${message.room}] `;
-        print(`${where}${message.text} from ${message.from}`);
+        const where = message.room === current ? "" : `[${shown(message.room)}] `;
+        print(`${where}${shown(message.text)} from ${shown(message.from)}`);
       });
       rooms.set(room, feed);
     }
@@ -82,7 +83,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   feedOf(defaultRoom);
   const inbox = new Feed<DirectMessage>((message) => {
     if (message.clientId !== undefined && ownIds.has(message.clientId)) return;
-    print(message.from === name ? `(dm) ${message.text} to ${message.to}` : `(dm) ${message.text} from ${message.from}`);
+    print(
+      message.from === name
+        ? `(dm) ${shown(message.text)} to ${shown(message.to)}`
+        : `(dm) ${shown(message.text)} from ${shown(message.from)}`,
+    );
   });
 
   /** One request through the queue; the ack is checked against the protocol's schema. */
@@ -118,7 +123,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const report = (outcome: Outcome<unknown>, what: string): outcome is Extract<Outcome<unknown>, { ok: false }> => {
     if (outcome.ok) return false;
     failures += 1;
-    print(`error: ${outcome.error.code}: ${what}${outcome.error.message}`);
+    print(`error: ${outcome.error.code}: ${shown(what)}${shown(outcome.error.message)}`);
     return true;
   };
 
@@ -133,7 +138,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     const outcome = await call(event, args, true, queue, (error) => {
       if (error.code !== "rate_limited") return;
       held = true;
-      if (!rateLimitShown) print(`error: rate_limited: ${error.message}; sending it as soon as allowed`);
+      if (!rateLimitShown) print(`error: rate_limited: ${shown(error.message)}; sending it as soon as allowed`);
       rateLimitShown = true;
     });
     if (outcome.ok && !held) rateLimitShown = false;
@@ -199,7 +204,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   let unreachableReported = false;
   socket.on("connect", () => {
     unreachableReported = false;
-    print(`connected, id: ${socket.id ?? "?"}`);
+    print(`connected, id: ${shown(socket.id ?? "?")}`);
     void resync();
   });
   socket.on("disconnect", (reason) => {
@@ -213,16 +218,16 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   socket.on("connect_error", (error: Error & { data?: unknown }) => {
     const refusal = ConnectRefusal.safeParse(error.data);
     if (refusal.success && refusal.data.code === "unauthorized") {
-      events.refused(`error: ${refusal.data.code}: ${refusal.data.message}`);
+      events.refused(`error: ${refusal.data.code}: ${shown(refusal.data.message)}`);
       return;
     }
     if (refusal.success) {
       // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
-      print(`error: ${refusal.data.code}: ${refusal.data.message}; retrying…`);
+      print(`error: ${refusal.data.code}: ${shown(refusal.data.message)}; retrying…`);
       setTimeout(() => socket.connect(), 1000 + Math.random() * 1000);
       return;
     }
-    if (!unreachableReported) print(`cannot reach ${url} (${error.message}), retrying…`);
+    if (!unreachableReported) print(`cannot reach ${shown(url)} (${shown(error.message)}), retrying…`);
     unreachableReported = true;
   });
   socket.on("message:new", (raw) => {
@@ -241,11 +246,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   });
   socket.on("presence:joined", (raw) => {
     const change = PresenceChange.safeParse(raw);
-    if (change.success && rooms.has(change.data.room)) print(`* ${change.data.user} joined ${change.data.room}`);
+    if (change.success && rooms.has(change.data.room)) print(`* ${shown(change.data.user)} joined ${shown(change.data.room)}`);
   });
   socket.on("presence:left", (raw) => {
     const change = PresenceChange.safeParse(raw);
-    if (change.success && rooms.has(change.data.room)) print(`* ${change.data.user} left ${change.data.room}`);
+    if (change.success && rooms.has(change.data.room)) print(`* ${shown(change.data.user)} left ${shown(change.data.room)}`);
   });
   const typingShown = new Map<string, number>();
   socket.on("typing:started", (raw) => {
@@ -254,7 +259,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     const key = `${notice.data.room} ${notice.data.user}`;
     if (Date.now() - (typingShown.get(key) ?? 0) < typingShownMs) return;
     typingShown.set(key, Date.now());
-    print(`* ${notice.data.user} is typing in ${notice.data.room}…`);
+    print(`* ${shown(notice.data.user)} is typing in ${shown(notice.data.room)}…`);
   });
   socket.on("sync:required", () => void resync());
 
@@ -282,7 +287,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
           return;
         }
         current = command.room;
-        print(`* joined ${command.room}; lines now go to ${command.room}`);
+        print(`* joined ${shown(command.room)}; lines now go to ${shown(command.room)}`);
         feed.caughtUp(missed);
         return;
       }
@@ -309,24 +314,24 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
         return;
       }
       case "leave": {
-        if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${command.room}`);
+        if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${shown(command.room)}`);
         rooms.delete(command.room);
         if (current === command.room) current = rooms.keys().next().value ?? defaultRoom;
         const outcome = await call("room:leave", [{ room: command.room }], true);
-        if (outcome.ok || outcome.error.code === "not_found") print(`* left ${command.room}; current room: ${current}`);
+        if (outcome.ok || outcome.error.code === "not_found") print(`* left ${shown(command.room)}; current room: ${shown(current)}`);
         else report(outcome, "");
         return;
       }
       case "rooms":
-        return void print(`* rooms: ${[...rooms.keys()].sort().join(", ")} (current: ${current})`);
+        return void print(`* rooms: ${[...rooms.keys()].sort().map(shown).join(", ")} (current: ${shown(current)})`);
       case "switch":
-        if (!rooms.has(command.room)) return void print(`error: not_found: join ${command.room} first (/join ${command.room})`);
+        if (!rooms.has(command.room)) return void print(`error: not_found: join ${shown(command.room)} first (/join ${shown(command.room)})`);
         current = command.room;
-        return void print(`* lines now go to ${current}`);
+        return void print(`* lines now go to ${shown(current)}`);
       case "who": {
         const room = command.room ?? current;
         const outcome = await call("presence:who", [{ room }], true);
-        if (!report(outcome, "") && outcome.ok) print(`* online in ${room}: ${outcome.data.users.join(", ") || "nobody"}`);
+        if (!report(outcome, "") && outcome.ok) print(`* online in ${shown(room)}: ${outcome.data.users.map(shown).join(", ") || "nobody"}`);
         return;
       }
       case "history": {
@@ -335,8 +340,8 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
         const limit = command.count ?? limits.pageDefaultLength;
         const outcome = await call("history:fetch", [{ room, before: feed.oldestId, limit }], true);
         if (report(outcome, "") || !outcome.ok) return;
-        print(`* history of ${room}: ${outcome.data.messages.length} earlier message(s)${outcome.data.more ? "" : ", from the start"}`);
-        for (const message of outcome.data.messages) print(`${message.text} from ${message.from}`);
+        print(`* history of ${shown(room)}: ${outcome.data.messages.length} earlier message(s)${outcome.data.more ? "" : ", from the start"}`);
+        for (const message of outcome.data.messages) print(`${shown(message.text)} from ${shown(message.from)}`);
         feed.shownOlder(outcome.data.messages[0]?.id);
         return;
       }
@@ -349,7 +354,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "help":
         return void print(commandHelp);
       case "invalid":
-        return void print(`error: invalid_command: ${command.reason}`);
+        return void print(`error: invalid_command: ${shown(command.reason)}`);
     }
   };
 

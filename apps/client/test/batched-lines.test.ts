@@ -33,7 +33,13 @@ describe("chat while the room's lines arrive in batches", () => {
     gate = await startRedisProxy();
     server = await startServer({
       workers: 1,
-      env: { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000", REDIS_URL: gate.url },
+      env: {
+        SEND_RATE_PER_CONNECTION: "100000",
+        SEND_RATE_PER_USER: "100000",
+        EVENT_RATE_PER_CONNECTION: "100000",
+        EVENT_RATE_PER_USER: "100000",
+        REDIS_URL: gate.url,
+      },
     });
     b = (await startChat("B", server.url)).cli;
     a = (await startChat("A", server.url)).cli;
@@ -57,8 +63,8 @@ describe("chat while the room's lines arrive in batches", () => {
 
   it("does not print its own line when it comes back in a batch, and prints the others' once", async () => {
     const prefix = server?.prefix ?? "";
-    const rateOf = (user: string) => `${prefix}:rate:${user}`;
-    // X's next send is held on its way to Redis (its send-limit check comes first), and so is
+    const rateOf = (user: string) => `${prefix}:event-rate:${user}`;
+    // X's next send is held on its way to Redis (its event-limit check comes first), and so is
     // all that follows it: A's line, then X's second. Let go, X's first line is posted alone,
     // and A's and X's second, queued behind it, go out together in one batch.
     gate?.holdFrom(rateOf("X"));

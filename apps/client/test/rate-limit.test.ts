@@ -2,25 +2,16 @@ import {
   errorLines,
   type RunningServer,
   spawnCli,
-  spawnServer,
+  startServer,
   startChat,
   stopAllClis,
   textsFrom,
-  uniquePrefix,
 } from "@chat/test-kit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 /** A server allowing one send a second per connection (bursts of three), with room for a busy machine to start it. */
-async function startLimitedServer(): Promise<RunningServer> {
-  const prefix = uniquePrefix();
-  const server = spawnServer({ env: { PORT: "0", WORKERS: "1", REDIS_PREFIX: prefix, SEND_RATE_PER_CONNECTION: "1" } });
-  const line = await server.waitForLine(/listening on port \d+/, 90_000).catch(async (error: unknown) => {
-    await server.stop("SIGKILL");
-    throw error;
-  });
-  const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-  return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
-}
+const startLimitedServer = (): Promise<RunningServer> =>
+  startServer({ workers: 1, env: { SEND_RATE_PER_CONNECTION: "1" }, startTimeoutMs: 90_000 });
 
 describe("chat in a pipe against SEND_RATE_PER_CONNECTION=1", () => {
   let server: RunningServer | undefined;

@@ -62,6 +62,21 @@ const ConfigSchema = z.object({
     .optional(),
   /** Connections one worker accepts before refusing new ones (they go to another worker or host). */
   MAX_CONNECTIONS_PER_WORKER: wholeNumber(1, 1_000_000).default(10_000),
+  /**
+   * Connections one user may hold at once, over every worker and host (counted in Redis;
+   * a worker that dies takes its connections off the count within 15 s). The next
+   * handshake is refused with `unavailable`. Enough for a person's devices and tabs; lower
+   * it where each user is one program.
+   */
+  MAX_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
+  /**
+   * Events of any kind (a send, a join, a history page, ...) one connection may send per
+   * second; bursts of three seconds' worth pass. A client rejoining its rooms after a
+   * reconnect sends one join a room (up to 50) at once, within the burst.
+   */
+  EVENT_RATE_PER_CONNECTION: wholeNumber(1, 100_000).default(20),
+  /** Events one user may send per second over all their connections, cluster-wide; bursts as above. */
+  EVENT_RATE_PER_USER: wholeNumber(1, 100_000).default(50),
   /** Sends (messages, direct messages) one connection may make per second; bursts of three seconds' worth pass. */
   SEND_RATE_PER_CONNECTION: wholeNumber(1, 100_000).default(10),
   /** Sends one user may make per second over all their connections, cluster-wide; bursts as above. */
@@ -84,6 +99,17 @@ const ConfigSchema = z.object({
   MAX_ROOMS_PER_USER_PER_DAY: wholeNumber(1, 1_000_000).default(20),
   /** Largest packet a client may send, in bytes; larger ones close the connection. */
   MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
+  /**
+   * The port of the operations endpoints (`/metrics`, the detailed `/readyz`); 0 picks a
+   * free one (the log says which). The public port keeps only `/healthz` and a plain
+   * `/readyz` for load balancers.
+   */
+  OPS_PORT: wholeNumber(0, 65535).default(9464),
+  /**
+   * The address the operations endpoints listen on: loopback by default, so that only this
+   * host (a Prometheus agent, a sidecar) reads the metrics. Open it up only behind a firewall.
+   */
+  OPS_HOST: z.string().min(1).default("127.0.0.1"),
   /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
   LOG_FORMAT: z.enum(["text", "json"], { error: 'expected "text" or "json"' }).default("text"),
 });
@@ -107,9 +133,10 @@ ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
   --help                         show this help
 
 Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
-AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
+AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MAX_CONNECTIONS_PER_USER=20,
+EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
-MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
+MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, OPS_PORT=9464, OPS_HOST=127.0.0.1, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

@@ -21,7 +21,12 @@ import { unique } from "./support/topology.ts";
  */
 
 /** Limits far above any burst here: these tests are about batching, not about limits. */
-const unlimited = { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000" };
+const unlimited = {
+  SEND_RATE_PER_CONNECTION: "100000",
+  SEND_RATE_PER_USER: "100000",
+  EVENT_RATE_PER_CONNECTION: "100000",
+  EVENT_RATE_PER_USER: "100000",
+};
 
 type Sent = { from: string; text: string; clientId: string; ack: Ack<MessageSent> };
 
@@ -138,7 +143,7 @@ describe("a burst to one room from several senders on two workers", () => {
       return ["message:new", "message:batch"].map((event) => samples.get(`chat_messages_out_total{event="${event}"}`) ?? 0);
     };
     const metrics = await settle(
-      async () => (await httpGet(`${server.url}/metrics`)).body,
+      async () => (await httpGet(`${server.opsUrl}/metrics`)).body,
       (body) => counted(body).reduce((a, b) => a + b) === delivered,
     );
     const [alone = 0, inBatches = 0] = counted(metrics);

@@ -429,7 +429,14 @@ describe("every client event with arbitrary arguments, against a 2-worker cluste
   };
 
   beforeAll(async () => {
-    server = guard.watch(await startServerPatiently({ workers: 2, prefix: uniquePrefix() }));
+    // Thousands of calls from a few connections: the event limits (event-limits.test.ts) are not under test here.
+    server = guard.watch(
+      await startServerPatiently({
+        workers: 2,
+        prefix: uniquePrefix(),
+        env: { EVENT_RATE_PER_CONNECTION: "100000", EVENT_RATE_PER_USER: "100000" },
+      }),
+    );
     primaryPid = server.child.pid ?? -1;
     for (const pid of childPids(primaryPid)) workerStart.set(pid, startTimeOf(pid));
     expect(workerStart.size, `the primary should have two workers; it printed:\n${server.lines.join("\n")}`).toBe(2);

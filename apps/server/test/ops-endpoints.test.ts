@@ -30,14 +30,28 @@ describe("operations endpoints of a cluster of two workers", () => {
     expect(answer).toMatchObject({ status: 200, body: "ok" });
   });
 
-  it("GET /readyz: 200 with Redis and both workers up", async () => {
-    const answer = await httpGet(`${server.url}/readyz`);
+  it("GET /readyz: 200 with Redis and both workers up, the details on the operations port only", async () => {
+    const answer = await httpGet(`${server.opsUrl}/readyz`);
     expect(answer.status).toBe(200);
     expect(answer.contentType).toMatch(/^application\/json/);
     expect(JSON.parse(answer.body)).toEqual({
       status: "ready",
       checks: { redis: { publisher: true, subscriber: true }, workers: { ready: 2, expected: 2 } },
     });
+    const plain = await httpGet(`${server.url}/readyz`);
+    expect(plain.status).toBe(200);
+    expect(JSON.parse(plain.body)).toEqual({ status: "ready" });
+  });
+
+  it("the operations port listens on loopback, and the public port serves no /metrics", async () => {
+    expect(new URL(server.opsUrl).hostname).toBe("127.0.0.1");
+    expect(new URL(server.opsUrl).port).not.toBe(String(server.port));
+    const publicMetrics = await httpGet(`${server.url}/metrics`);
+    expect(publicMetrics.status).toBe(404);
+    expect(publicMetrics.body).not.toMatch(/chat_/);
+    expect((await httpGet(`${server.opsUrl}/healthz`)).status).toBe(200);
+    expect((await httpGet(`${server.opsUrl}/metrics`)).status).toBe(200);
+    expect((await httpGet(`${server.opsUrl}/socket.io/?EIO=4&transport=polling`)).status).toBe(404);
   });
 
   it("any other path outside Socket.IO's: 404, and an endpoint with another method: 405", async () => {
@@ -100,7 +114,7 @@ describe("operations endpoints of a cluster of two workers", () => {
       chat_workers_expected: 2,
     };
     const read = async () => {
-      const answer = await httpGet(`${server.url}/metrics`);
+      const answer = await httpGet(`${server.opsUrl}/metrics`);
       expect(answer.status).toBe(200);
       expect(answer.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
       return answer.body;
@@ -127,17 +141,25 @@ describe("operations endpoints of a cluster of two workers", () => {
     expect(workers).toHaveLength(2);
     process.kill(workers[0] as number, "SIGKILL");
     const missing = await settle(
-      () => httpGet(`${server.url}/readyz`),
+      () => httpGet(`${server.opsUrl}/readyz`),
       (answer) => answer.status === 503,
     );
     expect(missing.status).toBe(503);
     expect(JSON.parse(missing.body)).toMatchObject({ status: "unavailable", reason: "1 of 2 workers ready" });
-    const back = await settle(
+    // The public port says the same, without the reason.
+    const plain = await settle(
       () => httpGet(`${server.url}/readyz`),
+      (answer) => answer.status === 503,
+    );
+    expect(plain.status).toBe(503);
+    expect(JSON.parse(plain.body)).toEqual({ status: "unavailable" });
+    const back = await settle(
+      () => httpGet(`${server.opsUrl}/readyz`),
       (answer) => answer.status === 200,
       60_000,
     );
     expect(back.status).toBe(200);
+    expect((await settle(() => httpGet(`${server.url}/readyz`), (answer) => answer.status === 200, 20_000)).status).toBe(200);
   }, 90_000);
 });
 
@@ -155,7 +177,7 @@ describe("/readyz follows Redis", () => {
   });
 
   it("503 with a reason while Redis is down, 200 again once it is back", async () => {
-    const readyz = () => httpGet(`${server.url}/readyz`);
+    const readyz = () => httpGet(`${server.opsUrl}/readyz`);
     expect((await readyz()).status).toBe(200);
 
     await redis.kill();
@@ -165,15 +187,19 @@ describe("/readyz follows Redis", () => {
     expect(body.status).toBe("unavailable");
     expect(body.reason).toMatch(/Redis (publisher|subscriber) is not ready/);
     expect(body.checks.redis).not.toEqual({ publisher: true, subscriber: true });
+    // The public port's plain answer says the same to a load balancer.
+    const plain = await settle(() => httpGet(`${server.url}/readyz`), (answer) => answer.status === 503);
+    expect({ status: plain.status, body: JSON.parse(plain.body) as unknown }).toEqual({ status: 503, body: { status: "unavailable" } });
     // The process itself is alive, and the metrics say what is down.
     expect((await httpGet(`${server.url}/healthz`)).status).toBe(200);
-    const metrics = parseMetrics((await httpGet(`${server.url}/metrics`)).body);
+    const metrics = parseMetrics((await httpGet(`${server.opsUrl}/metrics`)).body);
     expect(metrics.get('chat_redis_up{role="publisher"}')).toBe(0);
 
     await redis.start();
     const back = await settle(readyz, (answer) => answer.status === 200, 20_000);
     expect(back.status).toBe(200);
-    expect(parseMetrics((await httpGet(`${server.url}/metrics`)).body).get('chat_redis_up{role="subscriber"}')).toBe(1);
+    expect(parseMetrics((await httpGet(`${server.opsUrl}/metrics`)).body).get('chat_redis_up{role="subscriber"}')).toBe(1);
+    expect((await httpGet(`${server.url}/readyz`)).status).toBe(200);
   });
 });
 
@@ -193,10 +219,13 @@ describe("operations endpoints of the single process without Redis", () => {
   it("healthy, ready once listening, its own metrics, 404 elsewhere", async () => {
     expect(server.lines.join("\n")).toMatch(/NOT SCALED OUT/);
     expect(await httpGetIn(ns.wrapper, `${server.url}/healthz`)).toMatchObject({ status: 200, body: "ok" });
-    const ready = await httpGetIn(ns.wrapper, `${server.url}/readyz`);
+    const ready = await httpGetIn(ns.wrapper, `${server.opsUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body)).toEqual({ status: "ready", checks: { listening: true } });
-    const metrics = await httpGetIn(ns.wrapper, `${server.url}/metrics`);
+    const plain = await httpGetIn(ns.wrapper, `${server.url}/readyz`);
+    expect({ status: plain.status, body: JSON.parse(plain.body) as unknown }).toEqual({ status: 200, body: { status: "ready" } });
+    expect((await httpGetIn(ns.wrapper, `${server.url}/metrics`)).status).toBe(404);
+    const metrics = await httpGetIn(ns.wrapper, `${server.opsUrl}/metrics`);
     expect(metrics.status).toBe(200);
     const samples = parseMetrics(metrics.body);
     expect(samples.get("chat_connections")).toBe(0);

@@ -70,6 +70,8 @@ describe("raw Engine.IO / HTTP abuse against the primary's port", () => {
         // The fan-out test sends many lines from one connection; rate limits are not under test here.
         SEND_RATE_PER_CONNECTION: "100000",
         SEND_RATE_PER_USER: "100000",
+        EVENT_RATE_PER_CONNECTION: "100000",
+        EVENT_RATE_PER_USER: "100000",
       },
     });
     guard.watch(server);

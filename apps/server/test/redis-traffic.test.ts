@@ -46,7 +46,7 @@ describe("what each worker receives from Redis", () => {
 
   /** The counter's samples on `server`'s /metrics, by their `worker` label. */
   const countsOn = async (server: RunningServer): Promise<Map<string, number>> => {
-    const answer = await httpGet(`${server.url}/metrics`);
+    const answer = await httpGet(`${server.opsUrl}/metrics`);
     expect(answer.status).toBe(200);
     const counts = new Map<string, number>();
     for (const [sample, value] of parseMetrics(answer.body)) {

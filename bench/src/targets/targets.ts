@@ -51,6 +51,7 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
       workers,
       node: [...profiling, ...fromSource(referenceMain)],
       env: { REDIS_URL: settings.redisUrl, REFERENCE_KEY: namespace },
+      operationsPort: false,
     });
   }
   const { projectMain } = settings;
@@ -67,6 +68,9 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
       SEND_RATE_PER_CONNECTION: "100000",
       SEND_RATE_PER_USER: "100000",
       MAX_CONNECTIONS_PER_WORKER: "100000",
+      MAX_CONNECTIONS_PER_USER: "100000",
+      EVENT_RATE_PER_CONNECTION: "100000",
+      EVENT_RATE_PER_USER: "100000",
     },
   });
 }
@@ -81,7 +85,8 @@ export function redisReceived(server: TargetServer, workers: number): Promise<nu
 }
 
 async function projectRedisReceived(server: TargetServer, workers: number): Promise<number[]> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/metrics`, { signal: AbortSignal.timeout(15_000) });
+  if (server.opsUrl === "") return Array.from({ length: workers }, () => Number.NaN);
+  const response = await fetch(`${server.opsUrl}/metrics`, { signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
   const perWorker = new Map<number, number>();
   for (const line of text.split("\n")) {

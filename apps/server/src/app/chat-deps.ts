@@ -16,6 +16,8 @@ export interface ChatDeps {
   rooms: RoomRegistry;
   /** How many rooms each user may bring into existence per day (MAX_ROOMS_PER_USER_PER_DAY). */
   roomQuota: RoomQuota;
+  /** The limits on every event (sends included), taken before anything else is done with it. */
+  eventLimiter: SendLimiter;
   log: Log;
   /** What the app and the handlers count (ops/metrics.ts); unset, nothing is counted. */
   metrics?: ChatMetrics;

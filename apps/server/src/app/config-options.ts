@@ -4,14 +4,19 @@ import { createSendLimiter, type SendLimiter, type UserBuckets } from "../limits
 import type { Retention } from "../messages/message-store.ts";
 import type { ChatAppOptions } from "./create-app.ts";
 
-/** The app's options that come from the configuration: who may connect, packet size, connections per process. */
+/** The app's options that come from the configuration: who may connect, packet size, connections per process and per user. */
 export const appOptionsOf = (
   config: Config,
-): Pick<ChatAppOptions, "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections"> => ({
+): Pick<ChatAppOptions, "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections"> => ({
   ...accessOptions(config),
   maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
   maxConnections: config.MAX_CONNECTIONS_PER_WORKER,
+  maxUserConnections: config.MAX_CONNECTIONS_PER_USER,
 });
+
+/** The limits on every event: EVENT_RATE_PER_CONNECTION here, EVENT_RATE_PER_USER in `users` (Redis or memory). */
+export const eventLimiterOf = (config: Config, users: (perSecond: number) => UserBuckets): SendLimiter =>
+  createSendLimiter(config.EVENT_RATE_PER_CONNECTION, users(config.EVENT_RATE_PER_USER));
 
 /** The send limits: SEND_RATE_PER_CONNECTION here, SEND_RATE_PER_USER in `users` (Redis or memory). */
 export const sendLimiterOf = (config: Config, users: (perSecond: number) => UserBuckets): SendLimiter =>

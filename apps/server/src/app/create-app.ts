@@ -4,10 +4,12 @@ import { Server, type ServerOptions } from "socket.io";
 import type { ConnectionMiddleware } from "../auth/authenticate.ts";
 import type { ChatDeps } from "./chat-deps.ts";
 import type { ChatServer, ChatSocket } from "./chat-socket.ts";
-import { defineHandler, splitAck } from "../handlers/define-handler.ts";
+import { defineHandler, splitAck, whoIs, withinEventLimit, type HandlerContext } from "../handlers/define-handler.ts";
 import { createActions } from "../handlers/index.ts";
 import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
+import { limitUserConnections } from "../limits/user-connection-limit.ts";
+import { createRefusalLog } from "../logging/refusal-log.ts";
 import { RefusedConnection } from "../auth/refused-connection.ts";
 import { trustHandshakeName } from "../auth/trust.ts";
 import { InFlight } from "./in-flight.ts";
@@ -37,6 +39,8 @@ export interface ChatAppOptions {
   maxPayloadBytes?: number;
   /** Connections this process holds before it refuses new handshakes with `unavailable`; unset, no limit. */
   maxConnections?: number;
+  /** Connections one user holds, over every process, before their next handshake is refused; unset, no limit. */
+  maxUserConnections?: number;
 }
 
 /**
@@ -46,7 +50,15 @@ export interface ChatAppOptions {
 export function createChatApp(
   httpServer: HttpServer,
   makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
-  { adapter, drainTimeoutMs = 5_000, authenticate: identify = trustHandshakeName, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
+  {
+    adapter,
+    drainTimeoutMs = 5_000,
+    authenticate: identify = trustHandshakeName,
+    cors,
+    maxPayloadBytes,
+    maxConnections,
+    maxUserConnections,
+  }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
     wsEngine: TurnWebSocketServer,
@@ -60,20 +72,50 @@ export function createChatApp(
   const actions = createActions(deps);
   const events = Object.keys(actions) as ClientEventName[];
   const inFlight = new InFlight();
-  const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], log, inFlight, metrics)] as const));
+  const context: HandlerContext = {
+    log,
+    inFlight,
+    metrics,
+    eventLimiter: deps.eventLimiter,
+    refusals: createRefusalLog(log, { what: "events" }),
+  };
+  const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], context)] as const));
+  const handshakeRefusals = createRefusalLog(log, { what: "handshakes" });
   const stopPresence = keepPresence(io, presence, log);
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
   const bestEffort = (what: string, work: Promise<unknown>) =>
     work.catch((error: unknown) => log.error(`could not ${what}`, error));
 
+  /** A middleware whose refusals are counted and logged (a few lines a window: bad tokens come in floods too). */
+  const observed =
+    (middleware: (socket: ChatSocket, next: (error?: Error) => void) => void) =>
+    (socket: ChatSocket, next: (error?: Error) => void): void =>
+      middleware(socket, (error) => {
+        if (error instanceof RefusedConnection) {
+          metrics.handshakeRefused(error.reason);
+          const from = socket.handshake.address || "an unknown address";
+          // One tally a reason: a flood of one kind (bad tokens) does not hide another (a user's connections).
+          handshakeRefusals.refused(`${from} for ${error.reason}`, `refused handshake from ${from}: ${error.reason}: ${error.message}`);
+        }
+        next(error);
+      });
+
   let draining = false;
-  io.use((_socket, next) =>
-    next(draining ? new RefusedConnection({ code: "unavailable", message: "the server is shutting down; reconnect" }) : undefined),
+  io.use(
+    observed((_socket, next) =>
+      next(
+        draining
+          ? new RefusedConnection({ code: "unavailable", message: "the server is shutting down; reconnect" }, "shutting_down")
+          : undefined,
+      ),
+    ),
   );
-  io.use(identify);
-  // Last, so that it counts only what nothing else refuses, as close as can be to the connection itself.
-  if (maxConnections !== undefined) io.use(limitConnections(maxConnections, log));
+  io.use(observed(identify));
+  // Late, so that they count only what nothing else refuses, as close as can be to the connection itself.
+  if (maxConnections !== undefined) io.use(observed(limitConnections(maxConnections, log)));
+  // Last: it takes the connection's place among its user's, which nothing may refuse after.
+  if (maxUserConnections !== undefined) io.use(observed(limitUserConnections(maxUserConnections, presence, log)));
   /*
    * The listeners below are shared by every connection, which they find in `this` (Socket.IO
    * calls each on its socket): a connection holds no closure of its own, only the slots that
@@ -88,9 +130,15 @@ export function createChatApp(
     }
     const { ack: reply } = splitAck(raw);
     const ack = reply && countingAcks(metrics, reply);
-    if (ack === undefined) metrics.dropped("unknown_event");
-    log.error(`refused unknown event ${JSON.stringify(String(event)).slice(0, 80)} from id: ${this.id}`);
-    ack?.(fail("unknown_event", `unknown event ${String(event).slice(0, 64)}`));
+    const name = String(event);
+    void inFlight.track(async () => {
+      // Unknown events count against the limits too: a flood of them is a flood.
+      if (!(await withinEventLimit(context, this, "an unknown event", ack).catch(() => true))) return;
+      metrics.eventRefused("unknown_event");
+      if (ack === undefined) metrics.dropped("unknown_event");
+      context.refusals.refused(whoIs(this), `refused unknown event ${JSON.stringify(name).slice(0, 80)} from id: ${this.id}`);
+      ack?.(fail("unknown_event", `unknown event ${name.slice(0, 64)}`));
+    });
   }
   /** Every packet sent to one connection, counted by the metrics (chat lines delivered). */
   function onSent(event: string, ...args: unknown[]): void {

@@ -7,7 +7,7 @@ import { MemoryRoomRegistry } from "../membership/memory-room-registry.ts";
 import { MemoryMessageStore, type LocalDelivery } from "../messages/memory-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { MemoryPresenceStore } from "../presence/memory-presence-store.ts";
-import { appOptionsOf, retentionOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, eventLimiterOf, retentionOf, sendLimiterOf } from "./config-options.ts";
 import type { ChatServer } from "./chat-socket.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
@@ -36,6 +36,7 @@ export function createMemoryChatApp(
       rooms: new MemoryRoomRegistry(),
       roomQuota: new MemoryRoomQuota(config.MAX_ROOMS_PER_USER_PER_DAY),
       messages: new MemoryMessageStore(localDelivery(io), retentionOf(config)),
+      eventLimiter: eventLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
     }),
     appOptionsOf(config),
   );

@@ -11,7 +11,7 @@ import { RedisPresenceStore } from "../presence/redis-presence-store.ts";
 import type { RedisClients } from "../redis/clients.ts";
 import { adapterEnvelope } from "../seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
-import { appOptionsOf, retentionOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, eventLimiterOf, retentionOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
 /**
@@ -42,6 +42,7 @@ export function createRedisChatApp(
       roomQuota: new RedisRoomQuota(redis.pub, prefix, config.MAX_ROOMS_PER_USER_PER_DAY),
       presence: new RedisPresenceStore(redis.pub, prefix),
       limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
+      eventLimiter: eventLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "event-rate")),
     },
     {
       ...appOptionsOf(config),

@@ -2,9 +2,9 @@ import { HandshakeAuth } from "@chat/protocol";
 import { z } from "zod";
 import type { ChatSocket } from "../app/chat-socket.ts";
 import type { Config } from "../config.ts";
-import { RefusedConnection } from "./refused-connection.ts";
+import { RefusedConnection, type HandshakeRefusalReason } from "./refused-connection.ts";
 import { trustHandshakeName } from "./trust.ts";
-import { verifyToken } from "./token.ts";
+import { verifyToken, type TokenRefusal } from "./token.ts";
 
 /** A Socket.IO middleware that sets `socket.data.name` or refuses the connection. */
 export type ConnectionMiddleware = (socket: ChatSocket, next: (error?: Error) => void) => void;
@@ -19,7 +19,15 @@ const TokenAuth = HandshakeAuth.safeExtend({
   }),
 });
 
-const refuse = (message: string) => new RefusedConnection({ code: "unauthorized", message });
+const refuse = (reason: HandshakeRefusalReason, message: string) =>
+  new RefusedConnection({ code: "unauthorized", message }, reason);
+
+const reasonOfToken: Record<TokenRefusal, HandshakeRefusalReason> = {
+  malformed: "malformed_token",
+  bad_signature: "bad_signature",
+  invalid_name: "invalid_name",
+  expired: "expired_token",
+};
 
 /**
  * The user's identity, by `AUTH_MODE`:
@@ -37,17 +45,17 @@ export function createAuthenticate(config: Pick<Config, "AUTH_MODE" | "AUTH_SECR
   return (socket, next) => {
     const parsed = TokenAuth.safeParse(socket.handshake.auth);
     if (!parsed.success) {
-      next(refuse(`invalid handshake: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`));
+      next(refuse("invalid_handshake", `invalid handshake: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`));
       return;
     }
     const check = verifyToken(secret, parsed.data.token);
     if (!check.ok) {
-      next(refuse(check.message));
+      next(refuse(reasonOfToken[check.reason], check.message));
       return;
     }
     const { sub } = check.payload;
     if (parsed.data.name !== undefined && parsed.data.name !== sub) {
-      next(refuse(`the handshake's name ${JSON.stringify(parsed.data.name)} is not the token's ${JSON.stringify(sub)}`));
+      next(refuse("name_mismatch", `the handshake's name ${JSON.stringify(parsed.data.name)} is not the token's ${JSON.stringify(sub)}`));
       return;
     }
     socket.data.name = sub;

@@ -14,7 +14,7 @@ export const trustHandshakeName = (socket: ChatSocket, next: (error?: Error) => 
   const parsed = TrustedAuth.safeParse(socket.handshake.auth);
   if (!parsed.success) {
     const reason = parsed.error.issues.map((issue) => issue.message).join("; ");
-    next(new RefusedConnection({ code: "unauthorized", message: `invalid handshake: ${reason}` }));
+    next(new RefusedConnection({ code: "unauthorized", message: `invalid handshake: ${reason}` }, "invalid_handshake"));
     return;
   }
   socket.data.name = parsed.data.name;

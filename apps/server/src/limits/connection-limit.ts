@@ -25,7 +25,7 @@ export function limitConnections(max: number, log: Log) {
       new RefusedConnection({
         code: "unavailable",
         message: `this server holds its maximum of ${max} connections; try again later`,
-      }),
+      }, "server_full"),
     );
   };
 }

@@ -39,8 +39,8 @@ return { taken, wait }
 `);
 
 /**
- * Per-user buckets in Redis (`<prefix>:rate:<user>`), shared by every worker and every
- * instance that uses the same Redis and prefix.
+ * Per-user buckets in Redis (`<prefix>:<kind>:<user>`: `rate` for sends, `event-rate` for
+ * every event), shared by every worker and every instance that uses the same Redis and prefix.
  *
  * While Redis is away the user's bucket is not consulted and the send goes on (the
  * connection's bucket still applies): the store it goes on to answers `unavailable`, as it
@@ -51,9 +51,9 @@ export class RedisUserBuckets implements UserBuckets {
   readonly #prefix: string;
   readonly rate: Rate;
 
-  constructor(redis: RedisClientType, prefix: string, perSecond: number) {
+  constructor(redis: RedisClientType, prefix: string, perSecond: number, kind = "rate") {
     this.#redis = redis;
-    this.#prefix = prefix;
+    this.#prefix = `${prefix}:${kind}`;
     this.rate = rateOf(perSecond);
   }
 
@@ -63,7 +63,7 @@ export class RedisUserBuckets implements UserBuckets {
     try {
       reply = await takeScript.run(
         this.#redis,
-        [`${this.#prefix}:rate:${user}`],
+        [`${this.#prefix}:${user}`],
         [String(this.rate.capacity), String(this.rate.perSecond), String(refillMsOf(this.rate) + 1000)],
       );
     } catch (error) {

@@ -9,9 +9,9 @@ export type SendVerdict =
   | { allowed: false; scope: LimitScope; perSecond: number; retryAfterMs: number };
 
 /**
- * Decides whether a send (`message:send`, `dm:send`) may go ahead, and takes its token if
- * so: one bucket per connection, on the worker that holds it, and one per user, shared by
- * every connection of the user wherever it is connected.
+ * Decides whether a send (`message:send`, `dm:send`), or with other rates any event, may go
+ * ahead, and takes its token if so: one bucket per connection, on the worker that holds it,
+ * and one per user, shared by every connection of the user wherever it is connected.
  */
 export interface SendLimiter {
   take(user: UserName, socketId: string): Promise<SendVerdict>;
@@ -70,9 +70,9 @@ export function createSendLimiter(perConnection: number, users: UserBuckets, now
   };
 }
 
-/** The refusal's message: which limit, and when to try again. */
-export function describeRefusal(verdict: Extract<SendVerdict, { allowed: false }>): string {
+/** The refusal's message: which limit, of what (`messages`, `requests`), and when to try again. */
+export function describeRefusal(verdict: Extract<SendVerdict, { allowed: false }>, what = "messages"): string {
   const where = verdict.scope === "connection" ? "on one connection" : "for one user over all their connections";
   const seconds = (Math.ceil(verdict.retryAfterMs / 100) / 10).toFixed(1);
-  return `too many messages: at most ${verdict.perSecond} a second ${where}; try again in ${seconds} s`;
+  return `too many ${what}: at most ${verdict.perSecond} a second ${where}; try again in ${seconds} s`;
 }

@@ -1,15 +1,16 @@
 import cluster from "node:cluster";
 import type { Server as HttpServer } from "node:http";
 import { AggregatorRegistry, Gauge, register, Registry } from "prom-client";
-import { serveOps, type Readiness } from "./http.ts";
-import { answerWorkers, askPrimary } from "./ipc.ts";
+import { serveOps, type OpsProbes, type Readiness } from "./http.ts";
+import { answerWorkers, askPrimary, reportRedis, watchWorkersRedis } from "./ipc.ts";
 import { createProcessMetrics, watchRedis, type ChatMetrics } from "./metrics.ts";
 
 /**
- * The operations endpoints and metrics of each role. In a cluster, a worker answers the
- * request (the primary hands it every connection) and asks the primary what only the
- * primary knows: how many workers are up, and the metrics of all of them, which the primary
- * gathers with prom-client's AggregatorRegistry.
+ * The operations endpoints and metrics of each role. On the public port, in a cluster, a
+ * worker answers `/healthz` and the plain `/readyz` (the primary hands it every connection)
+ * and asks the primary what only the primary knows: how many workers are up. The operations
+ * port is the primary's own: it gathers the workers' metrics with prom-client's
+ * AggregatorRegistry, and their Redis state from their reports.
  */
 
 // Constructed in a worker, an AggregatorRegistry installs prom-client's listener that answers
@@ -20,8 +21,6 @@ if (cluster.isWorker) new AggregatorRegistry();
 
 /** How long a worker waits for the primary's view of the cluster. */
 const clusterQueryTimeoutMs = 2_000;
-/** prom-client gives up on workers after 5 s; a little more, so that its error comes through. */
-const metricsQueryTimeoutMs = 6_000;
 
 export interface ClusterState {
   /** WORKERS: how many workers the cluster should have. */
@@ -30,8 +29,13 @@ export interface ClusterState {
   stopping(): boolean;
 }
 
-/** In the primary: answers the workers' queries about the cluster and its metrics. */
-export function answerOpsQueries(state: ClusterState): void {
+/**
+ * In the primary: answers the workers' queries about the cluster; returns what the
+ * operations port reports: the cluster's readiness (workers, stopping, every worker's Redis)
+ * and the metrics of every worker and of the primary.
+ */
+export function answerOpsQueries(state: ClusterState): OpsProbes {
+  const redis = watchWorkersRedis();
   const aggregator = new AggregatorRegistry();
   const own = new Registry();
   new Gauge({
@@ -52,11 +56,26 @@ export function answerOpsQueries(state: ClusterState): void {
   });
   answerWorkers({
     cluster: async () => ({ readyWorkers: state.readyWorkers(), workers: state.workers, stopping: state.stopping() }),
+  });
+  return {
+    readiness: async (): Promise<Readiness> => {
+      const reports = [...redis.values()];
+      const publisher = reports.every((report) => report.publisher);
+      const subscriber = reports.every((report) => report.subscriber);
+      const ready = state.readyWorkers();
+      const checks = { redis: { publisher, subscriber }, workers: { ready, expected: state.workers } };
+      const problems: string[] = [];
+      if (!publisher) problems.push("the Redis publisher is not ready");
+      if (!subscriber) problems.push("the Redis subscriber is not ready");
+      if (state.stopping()) problems.push("the cluster is shutting down");
+      else if (ready < state.workers) problems.push(`${ready} of ${state.workers} workers ready`);
+      return problems.length === 0 ? { ready: true, checks } : { ready: false, reason: problems.join("; "), checks };
+    },
     metrics: async () => {
       const [workers, primary] = await Promise.all([aggregator.clusterMetrics(), own.metrics()]);
       return { contentType: aggregator.contentType, text: `${workers.trimEnd()}\n\n${primary}` };
     },
-  });
+  };
 }
 
 export interface RedisState {
@@ -66,7 +85,8 @@ export interface RedisState {
 
 /**
  * In a cluster worker: its metrics (in prom-client's global registry, which the primary
- * gathers) and the endpoints on `httpServer`. Call before Socket.IO attaches to the server.
+ * gathers), its Redis state reported to the primary, and the public endpoints on
+ * `httpServer`. Call before Socket.IO attaches to the server.
  */
 export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatMetrics {
   const metrics = createProcessMetrics(register);
@@ -74,6 +94,7 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatM
     { role: "publisher", isReady: () => redis.pub.isReady },
     { role: "subscriber", isReady: () => redis.sub.isReady },
   ]);
+  reportRedis(() => ({ publisher: redis.pub.isReady, subscriber: redis.sub.isReady }));
   serveOps(httpServer, {
     readiness: async (): Promise<Readiness> => {
       const problems: string[] = [];
@@ -94,20 +115,23 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatM
       }
       return problems.length === 0 ? { ready: true, checks } : { ready: false, reason: problems.join("; "), checks };
     },
-    metrics: () => askPrimary("metrics", metricsQueryTimeoutMs),
-  });
+  }, "public");
   return metrics;
 }
 
-/** In the single process without Redis: its own metrics; ready once it listens. */
-export function serveStandaloneOps(httpServer: HttpServer): ChatMetrics {
+/**
+ * In the single process without Redis: its own metrics; ready once it listens. The public
+ * endpoints on `httpServer`; returns what the operations port reports too.
+ */
+export function serveStandaloneOps(httpServer: HttpServer): { metrics: ChatMetrics; operations: OpsProbes } {
   const metrics = createProcessMetrics(register);
-  serveOps(httpServer, {
+  const operations: OpsProbes = {
     readiness: async () =>
       httpServer.listening
         ? { ready: true, checks: { listening: true } }
         : { ready: false, reason: "not listening yet", checks: { listening: false } },
     metrics: async () => ({ contentType: register.contentType, text: await register.metrics() }),
-  });
-  return metrics;
+  };
+  serveOps(httpServer, { readiness: operations.readiness }, "public");
+  return { metrics, operations };
 }

@@ -10,11 +10,21 @@ export interface MetricsText {
   text: string;
 }
 
-/** What the operations endpoints report; each role (cluster worker, single process) has its own. */
+/**
+ * What the endpoints report; each role (cluster worker, single process, cluster primary) has
+ * its own. Without `metrics`, `/metrics` is not served (404).
+ */
 export interface OpsProbes {
   readiness(): Promise<Readiness>;
-  metrics(): Promise<MetricsText>;
+  metrics?: () => Promise<MetricsText>;
 }
+
+/**
+ * `public`: the port clients connect to, which load balancers probe: `/healthz` and a plain
+ * `/readyz` (the status alone, no reasons). `operations`: the operations port, for this host
+ * only: the detailed `/readyz` and `/metrics` too.
+ */
+export type OpsAudience = "public" | "operations";
 
 const send = (res: ServerResponse, status: number, contentType: string, body: string, head: boolean) => {
   res.writeHead(status, {
@@ -31,9 +41,9 @@ const text = (res: ServerResponse, status: number, body: string, head: boolean) 
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes): Promise<void> {
+async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes, audience: OpsAudience): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
-  const known = path === "/healthz" || path === "/readyz" || path === "/metrics";
+  const known = path === "/healthz" || path === "/readyz" || (path === "/metrics" && probes.metrics !== undefined);
   if (!known) return text(res, 404, "not found\n", req.method === "HEAD");
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
@@ -45,6 +55,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProb
       return text(res, 200, "ok", head);
     case "/readyz": {
       const readiness = await probes.readiness();
+      if (audience === "public") return json(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "unavailable" }, head);
       return readiness.ready
         ? json(res, 200, { status: "ready", checks: readiness.checks }, head)
         : json(res, 503, { status: "unavailable", reason: readiness.reason, checks: readiness.checks }, head);
@@ -52,7 +63,7 @@ async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProb
     default: {
       let metrics: MetricsText;
       try {
-        metrics = await probes.metrics();
+        metrics = await (probes.metrics?.() ?? Promise.reject(new Error("not served here")));
       } catch (error) {
         return text(res, 503, `metrics unavailable: ${describe(error)}\n`, head);
       }
@@ -62,16 +73,18 @@ async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProb
 }
 
 /**
- * Serves `GET /healthz`, `/readyz` and `/metrics` on `httpServer`, and 404 for any other path
- * outside Socket.IO's. Call it before Socket.IO attaches to the server: Socket.IO then keeps
- * its own path (`socketIoPath`) and hands every other request to this listener.
+ * Serves `GET /healthz`, `/readyz` and (with `probes.metrics`) `/metrics` on `httpServer` for
+ * `audience`, and 404 for any other path outside Socket.IO's. On a server Socket.IO attaches
+ * to, call it first: Socket.IO then keeps its own path (`socketIoPath`) and hands every other
+ * request to this listener.
  */
-export function serveOps(httpServer: HttpServer, probes: OpsProbes, socketIoPath = "/socket.io"): void {
+export function serveOps(httpServer: HttpServer, probes: OpsProbes, audience: OpsAudience, socketIoPath = "/socket.io"): void {
   const socketIoPrefix = `${socketIoPath.replace(/\/$/, "")}/`;
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    // Socket.IO's own requests, should this listener have been added after it.
-    if ((req.url ?? "/").startsWith(socketIoPrefix)) return;
-    answer(req, res, probes).catch((error: unknown) => {
+    // Socket.IO's own requests, should this listener have been added after it; the operations
+    // port has no Socket.IO, and answers them itself (404).
+    if (audience === "public" && (req.url ?? "/").startsWith(socketIoPrefix)) return;
+    answer(req, res, probes, audience).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else text(res, 500, `internal error: ${describe(error)}\n`, false);
     });

@@ -3,14 +3,13 @@ import { z } from "zod";
 
 /**
  * A small request/response channel from a worker to its primary, over the cluster's IPC
- * channel, for what only the primary knows: the cluster's state and the metrics of every
- * worker. Each query has the schema of its answer; answers are checked on arrival.
+ * channel, for what only the primary knows: the cluster's state. Each query has the schema
+ * of its answer; answers are checked on arrival. And one report the other way round, unasked:
+ * the state of each worker's Redis connections, which the primary's readiness includes.
  */
 const answerSchemas = {
   /** How many workers can take connections, and how many there should be. */
   cluster: z.object({ readyWorkers: z.number().int(), workers: z.number().int(), stopping: z.boolean() }),
-  /** The metrics of every worker, aggregated, in Prometheus' text format. */
-  metrics: z.object({ contentType: z.string(), text: z.string() }),
 };
 
 export type OpsQuery = keyof typeof answerSchemas;
@@ -103,4 +102,43 @@ export function askPrimary<Q extends OpsQuery>(query: Q, timeoutMs: number): Pro
       reject(error);
     });
   });
+}
+
+/** Whether a worker's Redis connections are ready. */
+export const RedisReadiness = z.object({ publisher: z.boolean(), subscriber: z.boolean() });
+export type RedisReadiness = z.infer<typeof RedisReadiness>;
+
+const redisReportType = "chat:redis-state";
+const RedisReport = RedisReadiness.extend({ type: z.literal(redisReportType) });
+type RedisReport = z.infer<typeof RedisReport>;
+
+/**
+ * In a worker: tells the primary the state of its Redis connections now, and again at each
+ * change, looked at every `everyMs`. Reports travel in order with the worker's other
+ * messages: the first arrives before the worker says it is ready.
+ */
+export function reportRedis(read: () => RedisReadiness, everyMs = 250): void {
+  if (!cluster.isWorker || process.send === undefined) return;
+  let last = "";
+  const report = () => {
+    const state = read();
+    const key = JSON.stringify(state);
+    if (key === last || !process.connected) return;
+    last = key;
+    const message: RedisReport = { type: redisReportType, ...state };
+    process.send?.(message, undefined, {}, () => {});
+  };
+  report();
+  setInterval(report, everyMs).unref();
+}
+
+/** In the primary: the latest Redis state each live worker reported, by worker id. */
+export function watchWorkersRedis(): ReadonlyMap<number, RedisReadiness> {
+  const states = new Map<number, RedisReadiness>();
+  cluster.on("message", (worker, message: unknown) => {
+    const report = RedisReport.safeParse(message);
+    if (report.success) states.set(worker.id, { publisher: report.data.publisher, subscriber: report.data.subscriber });
+  });
+  cluster.on("exit", (worker) => states.delete(worker.id));
+  return states;
 }

@@ -1,5 +1,10 @@
 import { clientEvents, ErrorCode, type Ack, type ClientEventName } from "@chat/protocol";
 import { collectDefaultMetrics, Counter, Gauge, type Registry } from "prom-client";
+import { handshakeRefusalReasons, type HandshakeRefusalReason } from "../auth/refused-connection.ts";
+
+/** Why an event was refused before any handler ran: closed, so that no client can make a series. */
+export const eventRefusalReasons = ["rate_limited", "no_ack", "invalid_payload", "unknown_event"] as const;
+export type EventRefusalReason = (typeof eventRefusalReasons)[number];
 
 /**
  * What the chat counts, as the app and the handlers see it: a few calls at the points where
@@ -18,6 +23,10 @@ export interface ChatMetrics {
   dropped(code: ErrorCode | "no_ack"): void;
   /** `event`, with `args`, was sent to one socket of this process. */
   delivered(event: string, args: readonly unknown[]): void;
+  /** An event was refused before its handler ran (over a limit, malformed, unknown). */
+  eventRefused(reason: EventRefusalReason): void;
+  /** A handshake was refused. */
+  handshakeRefused(reason: HandshakeRefusalReason): void;
 }
 
 export const noMetrics: ChatMetrics = {
@@ -27,6 +36,8 @@ export const noMetrics: ChatMetrics = {
   answered: () => {},
   dropped: () => {},
   delivered: () => {},
+  eventRefused: () => {},
+  handshakeRefused: () => {},
 };
 
 /** The server-to-client events that carry chat lines: the ones `chat_messages_out_total` counts. */
@@ -77,6 +88,21 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     registers,
   });
 
+  const eventsRefused = new Counter({
+    name: "chat_events_refused_total",
+    help: "Client events refused before any handler ran, by reason (rate_limited, no_ack, invalid_payload, unknown_event).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  const handshakesRefused = new Counter({
+    name: "chat_handshakes_refused_total",
+    help: "Socket.IO handshakes refused, by reason (bad tokens, too many connections, shutting down, ...).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+
+  for (const reason of eventRefusalReasons) eventsRefused.inc({ reason }, 0);
+  for (const reason of handshakeRefusalReasons) handshakesRefused.inc({ reason }, 0);
   for (const event of Object.keys(clientEvents)) messagesIn.inc({ event }, 0);
   for (const event of deliveredEvents) messagesOut.inc({ event }, 0);
   acks.inc({ result: "ok" }, 0);
@@ -97,6 +123,8 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     delivered: (event, args) => {
       if (isDeliveredEvent(event)) messagesOut.inc({ event }, linesIn(event, args));
     },
+    eventRefused: (reason) => eventsRefused.inc({ reason }),
+    handshakeRefused: (reason) => handshakesRefused.inc({ reason }),
   };
 }
 

@@ -1,5 +1,13 @@
 import type { UserName } from "@chat/protocol";
-import type { PresenceExpiry, PresenceScope, PresenceSession, PresenceShift, PresenceStore } from "./presence-store.ts";
+import {
+  onlineScope,
+  type Admission,
+  type PresenceExpiry,
+  type PresenceScope,
+  type PresenceSession,
+  type PresenceShift,
+  type PresenceStore,
+} from "./presence-store.ts";
 
 /** Presence for the single process: nothing can die behind its back, so nothing expires. */
 export class MemoryPresenceStore implements PresenceStore {
@@ -14,6 +22,13 @@ export class MemoryPresenceStore implements PresenceStore {
     const first = sessions.size === 0;
     sessions.add(socketId);
     return { news: first, usersAfter: users.size };
+  }
+
+  async admit(user: UserName, socketId: string, max: number): Promise<Admission> {
+    const held = this.#scopes.get(onlineScope)?.get(user)?.size ?? 0;
+    if (held >= max) return { admitted: false, held };
+    await this.enter({ scope: onlineScope, user, socketId });
+    return { admitted: true };
   }
 
   async leave({ scope, user, socketId }: PresenceSession): Promise<PresenceShift> {

@@ -112,3 +112,21 @@ for _, scope in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return gone
 `);
+
+/**
+ * KEYS: the user's sessions in the whole service (`<prefix>:presence:online:<user>`).
+ * ARGV: now, expiry, key ttl, most sessions, socket id.
+ * Forgets the user's expired sessions, then adds this one if the user holds fewer than the
+ * most: returns -1 when added, else how many the user holds. One script, so that two
+ * handshakes of one user on two workers cannot both take the last place. The session added
+ * is the one `enter` adds next for the online scope (the same member): the count is of
+ * sessions that are alive, refreshed and expiring as presence keeps them.
+ */
+export const admitScript = new LuaScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local held = redis.call('ZCARD', KEYS[1])
+if held >= tonumber(ARGV[4]) then return held end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return -1
+`);

@@ -32,6 +32,9 @@ export interface PresenceExpiry {
   usersAfter: number;
 }
 
+/** A connection's place among its user's: taken, or refused because the user holds `held` already. */
+export type Admission = { admitted: true } | { admitted: false; held: number };
+
 /**
  * Who is where, across every process. A user is present in a scope while at least one of
  * their sessions is; sessions are kept alive by `refresh`, so the sessions of a process
@@ -40,6 +43,11 @@ export interface PresenceExpiry {
 export interface PresenceStore {
   /** Adds the session; news when the user was not present in the scope before. */
   enter(session: PresenceSession): Promise<PresenceShift>;
+  /**
+   * Adds `socketId` to the user's sessions in the whole service (`online`) if the user holds
+   * fewer than `max` live ones; `enter` for the same session follows, and `leave` ends it.
+   */
+  admit(user: UserName, socketId: string, max: number): Promise<Admission>;
   /** Removes the session; news when it was the user's last one in the scope. */
   leave(session: PresenceSession): Promise<PresenceShift>;
   /** The users present in the scope, each once, sorted. */

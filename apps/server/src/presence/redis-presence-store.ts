@@ -1,9 +1,11 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { Batches } from "../redis/batches.ts";
-import { changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
+import { admitScript, changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
 import {
+  onlineScope,
   presenceTtlMs,
+  type Admission,
   type PresenceExpiry,
   type PresenceScope,
   type PresenceSession,
@@ -86,6 +88,19 @@ export class RedisPresenceStore implements PresenceStore {
 
   enter(session: PresenceSession): Promise<PresenceShift> {
     return this.#changes.submit("changes", { kind: "+", session });
+  }
+
+  /** Straight to Redis, not through the queue of changes: the handshake waits for the answer. */
+  async admit(user: UserName, socketId: string, max: number): Promise<Admission> {
+    // Rather than wait in the client's queue for Redis to come back, with the handshake.
+    if (!this.#redis.isReady) throw new Error("Redis is not ready");
+    const now = Date.now();
+    const reply = await admitScript.run(
+      this.#redis,
+      [`${this.#usersKey(onlineScope)}:${user}`],
+      [String(now), String(now + presenceTtlMs), keyTtlMs, String(max), socketId],
+    );
+    return reply === -1 ? { admitted: true } : { admitted: false, held: Number(reply) };
   }
 
   leave(session: PresenceSession): Promise<PresenceShift> {

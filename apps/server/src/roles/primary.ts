@@ -4,6 +4,7 @@ import { setupMaster } from "@socket.io/sticky";
 import type { Config } from "../config.ts";
 import { createLog } from "../logging/log.ts";
 import { answerOpsQueries } from "../ops/endpoints.ts";
+import { listenOps } from "../ops/ops-server.ts";
 import { readyMessage, shutdownMessage } from "./shutdown.ts";
 
 /** How long a new connection may take to send its whole HTTP header: Node's HTTP server's default headersTimeout. */
@@ -17,7 +18,8 @@ const crashLoopDelayMs = 1_000;
 /**
  * The cluster primary: owns the port, hands each connection to a worker (the same worker
  * for every request of a session), keeps `WORKERS` workers alive, and stops them all on
- * SIGINT or SIGTERM within `SHUTDOWN_TIMEOUT_MS`. It answers no request itself.
+ * SIGINT or SIGTERM within `SHUTDOWN_TIMEOUT_MS`. It answers no client itself; it serves the
+ * operations port (OPS_HOST:OPS_PORT).
  */
 export async function startPrimary(config: Config & { REDIS_URL: string }): Promise<void> {
   const log = createLog("primary", config.LOG_FORMAT);
@@ -54,8 +56,9 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
     onReady();
   });
   cluster.on("exit", (worker) => ready.delete(worker.id));
-  // The workers answer /readyz and /metrics, and ask this process for the cluster's view.
-  answerOpsQueries({ workers: config.WORKERS, readyWorkers: () => ready.size, stopping: () => stopping });
+  // The workers answer the public /readyz and ask this process for the cluster's view; the
+  // operations port is this process's own.
+  const operations = answerOpsQueries({ workers: config.WORKERS, readyWorkers: () => ready.size, stopping: () => stopping });
   for (let i = 0; i < config.WORKERS; i++) fork();
   await new Promise<void>((resolve) => {
     onReady = () => {
@@ -72,12 +75,14 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   log.info(
     `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${config.REDIS_URL} (prefix ${config.REDIS_PREFIX})`,
   );
+  const opsServer = await listenOps(config, operations, log);
 
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
     server.close();
+    opsServer.close();
     for (const worker of Object.values(cluster.workers ?? {})) {
       if (worker?.isConnected()) worker.send(shutdownMessage);
     }

@@ -3,6 +3,7 @@ import { createMemoryChatApp } from "../app/memory-app.ts";
 import type { Config } from "../config.ts";
 import { createLog } from "../logging/log.ts";
 import { serveStandaloneOps } from "../ops/endpoints.ts";
+import { listenOps } from "../ops/ops-server.ts";
 import { onShutdownRequest } from "./shutdown.ts";
 
 /**
@@ -13,7 +14,7 @@ export async function startStandalone(config: Config, reason: string): Promise<v
   const log = createLog("worker: 1", config.LOG_FORMAT);
   const httpServer = createServer();
   // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
-  const metrics = serveStandaloneOps(httpServer);
+  const { metrics, operations } = serveStandaloneOps(httpServer);
   const app = createMemoryChatApp(httpServer, config, { log, metrics });
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -21,12 +22,15 @@ export async function startStandalone(config: Config, reason: string): Promise<v
   });
   const address = httpServer.address();
   const port = typeof address === "object" && address !== null ? address.port : config.PORT;
-  createLog("primary", config.LOG_FORMAT).info(
+  const primaryLog = createLog("primary", config.LOG_FORMAT);
+  const opsServer = await listenOps(config, operations, primaryLog);
+  primaryLog.info(
     `listening on port ${port} as a single process with the in-memory adapter: NOT SCALED OUT (${reason}). ` +
       "Messages reach only the clients of this process, and history is not kept. " +
       "To scale out, start Redis or set REDIS_URL, then restart.",
   );
   onShutdownRequest(async () => {
+    opsServer.close();
     await app.close();
   });
 }

@@ -1,6 +1,6 @@
 import type { ChatMessage, ClientId, DirectMessage, RoomName, UserName } from "@chat/protocol";
 import type { Config } from "../../src/config.ts";
-import { appOptionsOf, sendLimiterOf } from "../../src/app/config-options.ts";
+import { appOptionsOf, eventLimiterOf, sendLimiterOf } from "../../src/app/config-options.ts";
 import { createChatApp } from "../../src/app/create-app.ts";
 import { localDelivery } from "../../src/app/memory-app.ts";
 import { MemoryRoomQuota } from "../../src/limits/room-quota.ts";
@@ -65,6 +65,7 @@ export const appWithFaultyStore =
           log,
           presence: new MemoryPresenceStore(),
           limiter: sendLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
+          eventLimiter: eventLimiterOf(config, (perSecond) => new MemoryUserBuckets(perSecond)),
           rooms: new MemoryRoomRegistry(),
           roomQuota: new MemoryRoomQuota(config.MAX_ROOMS_PER_USER_PER_DAY),
           messages,

@@ -183,13 +183,24 @@ export interface StartOptions extends SpawnOptions {
   /** REDIS_PREFIX: a fresh one by default, so that tests do not hear each other. */
   prefix?: string;
   startTimeoutMs?: number;
+  /**
+   * Whether the server opens an operations port (the project's does; other servers the bench
+   * runs do not). Then OPS_PORT is 0 unless `env` says otherwise, so that servers started at
+   * once never want the same port, and `opsUrl` is read from the line that names it.
+   */
+  operationsPort?: boolean;
 }
 
 export interface RunningServer extends ServerProcess {
   readonly port: number;
   readonly url: string;
+  /** The operations endpoints' base URL (`/metrics`, the detailed `/readyz`), on loopback; "" without them. */
+  readonly opsUrl: string;
   readonly prefix: string;
 }
+
+/** The primary's line naming the operations port, printed once it listens on the public one. */
+const opsLinePattern = /operations endpoints \(\/metrics, \/readyz\) on (http:\/\/\S+)/;
 
 /**
  * Starts a server and waits until it listens (a busy machine may take a while: each worker
@@ -201,7 +212,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const name = options.name ?? "server";
   const server = spawnServer({
     ...options,
-    env: { PORT: "0", WORKERS: String(options.workers ?? 2), REDIS_PREFIX: prefix, ...options.env },
+    env: {
+      PORT: "0",
+      WORKERS: String(options.workers ?? 2),
+      REDIS_PREFIX: prefix,
+      ...(options.operationsPort === false ? {} : { OPS_PORT: "0" }),
+      ...options.env,
+    },
   });
   try {
     const line = await Promise.race([
@@ -211,7 +228,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       }),
     ]);
     const port = Number(/listening on port (\d+)/.exec(line)?.[1]);
-    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, prefix });
+    const opsUrl =
+      options.operationsPort === false ? "" : (opsLinePattern.exec(await server.waitForLine(opsLinePattern, 15_000))?.[1] ?? "");
+    return Object.assign(server, { port, url: `http://127.0.0.1:${port}`, opsUrl, prefix });
   } catch (error) {
     server.child.kill("SIGKILL");
     await server.exited;
