@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
-import { z } from "zod";
+import * as z from "zod";
 
 /** Where Redis answers when nothing else is said: the address every development machine uses. */
 export const defaultRedisUrl = "redis://127.0.0.1:6379";

@@ -1,7 +1,7 @@
 // Type-level tests: tsc (`pnpm typecheck`) fails if the Socket.IO event maps stop being
 // derived from the schemas. The runtime part drives handlers written against the maps.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod";
 import {
   ackSchemaOf,
   clientEvents,

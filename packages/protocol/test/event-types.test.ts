@@ -2,7 +2,7 @@
 // an ack of its result schema's type, and every server event's parameters are its schemas'
 // types. tsc (`pnpm typecheck`) fails when a map and a schema disagree.
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
+import type * as z from "zod";
 import {
   ackOf,
   ackSchemaOf,

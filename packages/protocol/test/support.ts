@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { issuesOf, type ValidationIssue } from "../src/index.ts";
 
 /** The wire issues of a parse that must fail; throws (failing the test) if it succeeded. */

@@ -1,5 +1,5 @@
 import { HandshakeAuth } from "@chat/protocol";
-import { z } from "zod";
+import * as z from "zod";
 import type { ChatSocket } from "../app/chat-socket.ts";
 import type { Config } from "../config.ts";
 import { RefusedConnection, type HandshakeRefusalReason } from "./refused-connection.ts";

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { UserName } from "@chat/protocol";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Signed tokens: `<base64url(JSON payload)>.<base64url(HMAC-SHA256(secret, first part))>`,

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A small request/response channel from a worker to its primary, over the cluster's IPC

@@ -5,7 +5,7 @@
  * and socket.io-parser 4.x (`PacketType.EVENT`), none of which export this format.
  * Canary: test/seams/adapter-envelope.test.ts.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** ClusterAdapter's `MessageType.BROADCAST`. */
 const broadcastType = 3;
