@@ -1,10 +1,11 @@
 import * as z from "zod";
+import type { StrictObject } from "./schema-types.ts";
 
 /**
  * The closed set of reasons a request can fail. Clients switch on the code; the message
  * is for people.
  */
-export const ErrorCode = z.enum([
+const errorCodes = [
   /** The arguments do not match the event's schema. */
   "invalid_payload",
   /** The event name is not part of the protocol. */
@@ -27,17 +28,25 @@ export const ErrorCode = z.enum([
   "unavailable",
   /** A fault of the server; the request may or may not have taken effect. */
   "internal",
-]);
+] as const;
+export const ErrorCode: z.ZodEnum<z.core.util.ToEnum<(typeof errorCodes)[number]>> = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** Where a payload went wrong, one entry a problem. */
-export const ValidationIssue = z.strictObject({
+export const ValidationIssue: StrictObject<{
+  path: z.ZodArray<z.ZodUnion<readonly [z.ZodString, z.ZodNumber]>>;
+  message: z.ZodString;
+}> = z.strictObject({
   path: z.array(z.union([z.string(), z.number()])),
   message: z.string(),
 });
 export type ValidationIssue = z.infer<typeof ValidationIssue>;
 
-export const ErrorBody = z.strictObject({
+export const ErrorBody: StrictObject<{
+  code: typeof ErrorCode;
+  message: z.ZodString;
+  issues: z.ZodOptional<z.ZodArray<typeof ValidationIssue>>;
+}> = z.strictObject({
   code: ErrorCode,
   message: z.string(),
   issues: z.array(ValidationIssue).optional(),

@@ -19,11 +19,29 @@ import {
 } from "./rooms.ts";
 import type { UserName } from "./names.ts";
 
+/** A client event's schemas: its arguments (the ack callback not included) and its success data. */
+export type ClientEventSchemas<Args extends [] | [z.ZodType], Result extends z.ZodType> = {
+  readonly args: z.ZodTuple<Args, null>;
+  readonly result: Result;
+};
+
 /**
  * Every request a client can make: the schema of its arguments (a tuple, the ack callback
  * not included) and the schema of the data its success ack carries. Names are `domain:verb`.
  */
-export const clientEvents = {
+export const clientEvents: {
+  readonly "message:send": ClientEventSchemas<[typeof MessageSend], typeof MessageSent>;
+  readonly "room:join": ClientEventSchemas<[typeof RoomJoin], typeof RoomPage>;
+  readonly "room:leave": ClientEventSchemas<[typeof RoomRef], typeof RoomRef>;
+  readonly "room:create": ClientEventSchemas<[typeof RoomCreate], typeof RoomPage>;
+  readonly "room:invite": ClientEventSchemas<[typeof RoomInvite], typeof RoomInvite>;
+  readonly "room:list": ClientEventSchemas<[], typeof RoomList>;
+  readonly "presence:who": ClientEventSchemas<[typeof RoomRef], typeof PresenceList>;
+  readonly "typing:start": ClientEventSchemas<[typeof RoomRef], typeof Empty>;
+  readonly "history:fetch": ClientEventSchemas<[typeof HistoryFetch], typeof RoomPage>;
+  readonly "dm:send": ClientEventSchemas<[typeof DirectSend], typeof MessageSent>;
+  readonly "dm:fetch": ClientEventSchemas<[typeof InboxFetch], typeof InboxPage>;
+} = {
   "message:send": { args: z.tuple([MessageSend]), result: MessageSent },
   "room:join": { args: z.tuple([RoomJoin]), result: RoomPage },
   "room:leave": { args: z.tuple([RoomRef]), result: RoomRef },
@@ -35,10 +53,18 @@ export const clientEvents = {
   "history:fetch": { args: z.tuple([HistoryFetch]), result: RoomPage },
   "dm:send": { args: z.tuple([DirectSend]), result: MessageSent },
   "dm:fetch": { args: z.tuple([InboxFetch]), result: InboxPage },
-} as const satisfies Record<string, { args: z.ZodTuple; result: z.ZodType }>;
+};
 
 /** Every event a server pushes: the schema of its arguments. */
-export const serverEvents = {
+export const serverEvents: {
+  readonly "message:new": z.ZodTuple<[typeof ChatMessage], null>;
+  readonly "message:batch": z.ZodTuple<[typeof MessageBatch], null>;
+  readonly "dm:new": z.ZodTuple<[typeof DirectMessage], null>;
+  readonly "presence:joined": z.ZodTuple<[typeof PresenceChange], null>;
+  readonly "presence:left": z.ZodTuple<[typeof PresenceChange], null>;
+  readonly "typing:started": z.ZodTuple<[typeof TypingNotice], null>;
+  readonly "sync:required": z.ZodTuple<[typeof SyncRequired], null>;
+} = {
   "message:new": z.tuple([ChatMessage]),
   "message:batch": z.tuple([MessageBatch]),
   "dm:new": z.tuple([DirectMessage]),
@@ -46,7 +72,7 @@ export const serverEvents = {
   "presence:left": z.tuple([PresenceChange]),
   "typing:started": z.tuple([TypingNotice]),
   "sync:required": z.tuple([SyncRequired]),
-} as const satisfies Record<string, z.ZodTuple>;
+};
 
 export type ClientEventName = keyof typeof clientEvents;
 export type ServerEventName = keyof typeof serverEvents;

@@ -1,8 +1,9 @@
 import * as z from "zod";
 import { UserName } from "./names.ts";
+import type { StrictObject } from "./schema-types.ts";
 
 /** A signed token the server issued; its format is the server's business, not the protocol's. */
-const AuthToken = z
+const AuthToken: z.ZodString = z
   .string({ error: "token must be a string" })
   .min(1, { error: "token must not be empty" });
 
@@ -12,7 +13,10 @@ const AuthToken = z
  * server in trust mode takes `name` (and ignores a token); one in token mode takes the
  * name the token was issued to, and refuses a `name` that differs from it.
  */
-export const HandshakeAuth = z
+export const HandshakeAuth: StrictObject<{
+  name: z.ZodOptional<typeof UserName>;
+  token: z.ZodOptional<typeof AuthToken>;
+}> = z
   .strictObject({ name: UserName.optional(), token: AuthToken.optional() })
   .refine((auth) => auth.name !== undefined || auth.token !== undefined, {
     error: "a user name or a token is required",
@@ -24,7 +28,10 @@ export type HandshakeAuth = z.infer<typeof HandshakeAuth>;
  * valid identity: retrying will not help) or `unavailable` (the server is full or shutting
  * down: try again, possibly elsewhere).
  */
-export const ConnectRefusal = z.strictObject({
+export const ConnectRefusal: StrictObject<{
+  code: z.ZodEnum<{ unauthorized: "unauthorized"; unavailable: "unavailable" }>;
+  message: z.ZodString;
+}> = z.strictObject({
   code: z.enum(["unauthorized", "unavailable"]),
   message: z.string(),
 });

@@ -5,7 +5,7 @@ import * as z from "zod";
  */
 const largestIdPart = 2n ** 64n - 1n;
 
-export const MessageId = z
+export const MessageId: z.ZodString = z
   .string()
   .regex(/^\d{1,20}-\d{1,20}$/, { error: "a message id looks like 1700000000000-0", abort: true })
   .refine((id) => id.split("-").every((part) => BigInt(part) <= largestIdPart), {

@@ -2,11 +2,12 @@ import * as z from "zod";
 import { limits } from "./limits.ts";
 import { compareMessageIds, MessageId } from "./message-ids.ts";
 import { RoomName, UserName } from "./names.ts";
+import type { StrictObject } from "./schema-types.ts";
 
 /** Half of a UTF-16 surrogate pair standing alone: no character, and no UTF-8 can carry it. */
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-export const MessageText = z
+export const MessageText: z.ZodString = z
   .string({ error: "text must be a string" })
   .min(1, { error: "text must not be empty" })
   .max(limits.textMaxLength, { error: `text must be at most ${limits.textMaxLength} characters` })
@@ -16,7 +17,7 @@ export const MessageText = z
  * An id the client chooses for each message it sends and keeps when it sends it again: the
  * server stores a message at most once per user and client id, so a retry cannot duplicate it.
  */
-export const ClientId = z
+export const ClientId: z.ZodString = z
   .string({ error: "clientId must be a string" })
   .regex(/^[A-Za-z0-9_-]+$/, { error: 'clientId may hold only letters, digits, "_" and "-"' })
   .min(8, { error: "clientId must be at least 8 characters" })
@@ -24,15 +25,26 @@ export const ClientId = z
 export type ClientId = z.infer<typeof ClientId>;
 
 /** `message:send`: a line for a room the sender is in. No sender field: that comes from the handshake. */
-export const MessageSend = z.strictObject({ room: RoomName, text: MessageText, clientId: ClientId.optional() });
+export const MessageSend: StrictObject<{
+  room: typeof RoomName;
+  text: typeof MessageText;
+  clientId: z.ZodOptional<typeof ClientId>;
+}> = z.strictObject({ room: RoomName, text: MessageText, clientId: ClientId.optional() });
 export type MessageSend = z.infer<typeof MessageSend>;
 
 /** What the sender learns once its message is stored and published. */
-export const MessageSent = z.strictObject({ id: MessageId, sentAt: z.number().int().nonnegative() });
+export const MessageSent: StrictObject<{ id: typeof MessageId; sentAt: z.ZodNumber }> = z.strictObject({ id: MessageId, sentAt: z.number().int().nonnegative() });
 export type MessageSent = z.infer<typeof MessageSent>;
 
 /** `message:new`: a message as every member of the room receives it. */
-export const ChatMessage = z.strictObject({
+export const ChatMessage: StrictObject<{
+  id: typeof MessageId;
+  room: typeof RoomName;
+  from: typeof UserName;
+  text: typeof MessageText;
+  sentAt: z.ZodNumber;
+  clientId: z.ZodOptional<typeof ClientId>;
+}> = z.strictObject({
   id: MessageId,
   room: RoomName,
   from: UserName,
@@ -48,7 +60,7 @@ export type ChatMessage = z.infer<typeof ChatMessage>;
  * sends them when a room's messages queue up. Unlike `message:new`, a batch also reaches the
  * senders of the messages it holds: a client recognises its own lines by `clientId`.
  */
-export const MessageBatch = z
+export const MessageBatch: z.ZodArray<typeof ChatMessage> = z
   .array(ChatMessage)
   .min(1, { error: "a batch holds at least one message" })
   .max(limits.batchMaxLength, { error: `a batch holds at most ${limits.batchMaxLength} messages` })
@@ -67,14 +79,25 @@ export const MessageBatch = z
 export type MessageBatch = z.infer<typeof MessageBatch>;
 
 /** `dm:send`: a line for every session of one user (and the sender's other sessions). */
-export const DirectSend = z.strictObject({ to: UserName, text: MessageText, clientId: ClientId.optional() });
+export const DirectSend: StrictObject<{
+  to: typeof UserName;
+  text: typeof MessageText;
+  clientId: z.ZodOptional<typeof ClientId>;
+}> = z.strictObject({ to: UserName, text: MessageText, clientId: ClientId.optional() });
 export type DirectSend = z.infer<typeof DirectSend>;
 
 /**
  * `dm:new`: a direct message. Each user has an inbox holding the messages they sent and
  * received; `id` orders the receiving session's inbox.
  */
-export const DirectMessage = z.strictObject({
+export const DirectMessage: StrictObject<{
+  id: typeof MessageId;
+  from: typeof UserName;
+  to: typeof UserName;
+  text: typeof MessageText;
+  sentAt: z.ZodNumber;
+  clientId: z.ZodOptional<typeof ClientId>;
+}> = z.strictObject({
   id: MessageId,
   from: UserName,
   to: UserName,

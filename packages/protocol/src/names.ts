@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { limits, namePattern } from "./limits.ts";
 
-const nameSchema = (what: string) =>
+const nameSchema = (what: string): z.ZodString =>
   z
     .string({ error: `${what} must be a string` })
     .min(1, { error: `${what} must not be empty`, abort: true })
@@ -10,8 +10,8 @@ const nameSchema = (what: string) =>
       error: `${what} may hold only letters, digits, "_", "-" and ".", and must start with a letter or digit`,
     });
 
-export const UserName = nameSchema("user name");
+export const UserName: z.ZodString = nameSchema("user name");
 export type UserName = z.infer<typeof UserName>;
 
-export const RoomName = nameSchema("room name");
+export const RoomName: z.ZodString = nameSchema("room name");
 export type RoomName = z.infer<typeof RoomName>;
