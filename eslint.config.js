@@ -18,6 +18,15 @@ export default defineConfig([
     rules: {
       // `const { from: _from, ...rest } = message` is how the tests drop a field.
       "@typescript-eslint/no-unused-vars": ["error", { ignoreRestSiblings: true }],
+      "no-restricted-syntax": [
+        "error",
+        {
+          // zod's named export `z` carries every locale's messages: a browser bundle of the
+          // protocol grows from ~29 KB to ~95 KB gzipped (packages/protocol/test/browser-bundle.test.ts).
+          selector: 'ImportDeclaration[source.value="zod"] > ImportSpecifier[imported.name="z"]',
+          message: 'Import zod as a namespace, `import * as z from "zod"`: the named `z` pulls in every locale.',
+        },
+      ],
     },
   },
   {
