@@ -84,3 +84,19 @@ describe("the server's layers", () => {
     expect(await lintAs("packages/protocol/src/probe.ts", byName)).toContain("packages/protocol/src/probe.ts:1 no-restricted-imports");
   });
 });
+
+describe("zod imports", () => {
+  const eslint = new ESLint({ cwd: root, overrideConfigFile });
+
+  it("take zod as a namespace everywhere: the named z pulls every locale into a browser bundle", async () => {
+    const named = 'import { z } from "zod";\nexport const name = z.string();\n';
+    const namedType = 'import type { z } from "zod";\nexport type Name = z.infer<z.ZodString>;\n';
+    const namespace = 'import * as z from "zod";\nimport type * as zt from "zod";\nexport const name: zt.ZodString = z.string();\n';
+    for (const path of ["packages/protocol/src/probe.ts", "apps/server/src/probe.ts", "apps/client/src/probe.ts"]) {
+      const lint = async (text: string) => findings(await eslint.lintText(text, { filePath: join(root, path) }), root);
+      expect(await lint(named)).toEqual([`${path}:1 no-restricted-syntax`]);
+      expect(await lint(namedType)).toEqual([`${path}:1 no-restricted-syntax`]);
+      expect(await lint(namespace)).toEqual([]);
+    }
+  });
+});
