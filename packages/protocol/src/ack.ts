@@ -3,13 +3,17 @@ import { ErrorBody, type ErrorCode, type ValidationIssue } from "./errors.ts";
 import type { StrictObject } from "./schema-types.ts";
 
 /** The failure half of every acknowledgement. */
-export const AckFailure: StrictObject<{ ok: z.ZodLiteral<false>; error: typeof ErrorBody }> = z.strictObject({ ok: z.literal(false), error: ErrorBody });
+export const AckFailure: StrictObject<{ ok: z.ZodLiteral<false>; error: typeof ErrorBody }> = z.strictObject({
+  ok: z.literal(false),
+  error: ErrorBody,
+});
 export type AckFailure = z.infer<typeof AckFailure>;
 
 /** The schema of an acknowledgement whose success carries `data`. */
 export const ackOf = <Data extends z.ZodType>(data: Data): AckSchema<Data> =>
   z.discriminatedUnion("ok", [z.strictObject({ ok: z.literal(true), data }), AckFailure]);
 
+/** The type of `ackOf(data)`. */
 export type AckSchema<Data extends z.ZodType> = z.ZodDiscriminatedUnion<
   [StrictObject<{ ok: z.ZodLiteral<true>; data: Data }>, typeof AckFailure],
   "ok"

@@ -1,10 +1,7 @@
 import * as z from "zod";
 import type { StrictObject } from "./schema-types.ts";
 
-/**
- * The closed set of reasons a request can fail. Clients switch on the code; the message
- * is for people.
- */
+/** Every error code, each with what it means; a new code is one more line here. */
 const errorCodes = [
   /** The arguments do not match the event's schema. */
   "invalid_payload",
@@ -29,6 +26,11 @@ const errorCodes = [
   /** A fault of the server; the request may or may not have taken effect. */
   "internal",
 ] as const;
+
+/**
+ * The closed set of reasons a request can fail. Clients switch on the code; the message
+ * is for people.
+ */
 export const ErrorCode: z.ZodEnum<z.core.util.ToEnum<(typeof errorCodes)[number]>> = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -33,7 +33,10 @@ export const MessageSend: StrictObject<{
 export type MessageSend = z.infer<typeof MessageSend>;
 
 /** What the sender learns once its message is stored and published. */
-export const MessageSent: StrictObject<{ id: typeof MessageId; sentAt: z.ZodNumber }> = z.strictObject({ id: MessageId, sentAt: z.number().int().nonnegative() });
+export const MessageSent: StrictObject<{
+  id: typeof MessageId;
+  sentAt: z.ZodNumber;
+}> = z.strictObject({ id: MessageId, sentAt: z.number().int().nonnegative() });
 export type MessageSent = z.infer<typeof MessageSent>;
 
 /** `message:new`: a message as every member of the room receives it. */

@@ -10,7 +10,10 @@ import type { StrictObject } from "./schema-types.ts";
  * client coming back), every message after that id, oldest first, so nothing is missed.
  * Joining a room the connection is already in is allowed: that is how a client resumes.
  */
-export const RoomJoin: StrictObject<{ room: typeof RoomName; after: z.ZodOptional<typeof MessageId> }> = z.strictObject({ room: RoomName, after: MessageId.optional() });
+export const RoomJoin: StrictObject<{
+  room: typeof RoomName;
+  after: z.ZodOptional<typeof MessageId>;
+}> = z.strictObject({ room: RoomName, after: MessageId.optional() });
 export type RoomJoin = z.infer<typeof RoomJoin>;
 
 /** A run of messages, oldest first; `more` says that the run stopped at the page limit. */
@@ -41,18 +44,26 @@ export const RoomInvite: StrictObject<{ room: typeof RoomName; user: typeof User
 export type RoomInvite = z.infer<typeof RoomInvite>;
 export type RoomRef = z.infer<typeof RoomRef>;
 
-export const RoomList: StrictObject<{ rooms: z.ZodArray<typeof RoomName> }> = z.strictObject({ rooms: z.array(RoomName) });
+export const RoomList: StrictObject<{
+  rooms: z.ZodArray<typeof RoomName>;
+}> = z.strictObject({ rooms: z.array(RoomName) });
 export type RoomList = z.infer<typeof RoomList>;
 
 /** `presence:who`: the users online in a room, across every worker and server; each once. */
-export const PresenceList: StrictObject<{ room: typeof RoomName; users: z.ZodArray<typeof UserName> }> = z.strictObject({ room: RoomName, users: z.array(UserName) });
+export const PresenceList: StrictObject<{
+  room: typeof RoomName;
+  users: z.ZodArray<typeof UserName>;
+}> = z.strictObject({ room: RoomName, users: z.array(UserName) });
 export type PresenceList = z.infer<typeof PresenceList>;
 
 /**
  * `presence:joined` / `presence:left`: a user's first session arrived in, or last left, a room
  * of at most `limits.presenceNoticeMaxUsers` users (larger rooms announce nobody).
  */
-export const PresenceChange: StrictObject<{ room: typeof RoomName; user: typeof UserName }> = z.strictObject({ room: RoomName, user: UserName });
+export const PresenceChange: StrictObject<{
+  room: typeof RoomName;
+  user: typeof UserName;
+}> = z.strictObject({ room: RoomName, user: UserName });
 export type PresenceChange = z.infer<typeof PresenceChange>;
 
 /** `history:fetch`: older messages of a room, the newest `limit` before `before` (or the latest). */
@@ -79,11 +90,17 @@ export const InboxFetch: StrictObject<{
 });
 export type InboxFetch = z.infer<typeof InboxFetch>;
 
-export const InboxPage: StrictObject<{ messages: z.ZodArray<typeof DirectMessage>; more: z.ZodBoolean }> = z.strictObject({ messages: z.array(DirectMessage), more: z.boolean() });
+export const InboxPage: StrictObject<{
+  messages: z.ZodArray<typeof DirectMessage>;
+  more: z.ZodBoolean;
+}> = z.strictObject({ messages: z.array(DirectMessage), more: z.boolean() });
 export type InboxPage = z.infer<typeof InboxPage>;
 
 /** `typing:started`: someone in the room is typing. Sent volatile: it may be dropped. */
-export const TypingNotice: StrictObject<{ room: typeof RoomName; user: typeof UserName }> = z.strictObject({ room: RoomName, user: UserName });
+export const TypingNotice: StrictObject<{
+  room: typeof RoomName;
+  user: typeof UserName;
+}> = z.strictObject({ room: RoomName, user: UserName });
 export type TypingNotice = z.infer<typeof TypingNotice>;
 
 /**

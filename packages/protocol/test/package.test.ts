@@ -21,7 +21,8 @@ const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 
 const run = (command: string, args: string[], cwd: string): SpawnSyncReturns<string> => {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", timeout: 240_000, env: { ...cleanEnv(), NO_COLOR: "1" } });
+  const env = { ...cleanEnv(), NO_COLOR: "1" };
+  const result = spawnSync(command, args, { cwd, env, encoding: "utf8", timeout: 240_000 });
   if (result.error) throw result.error;
   return result;
 };
@@ -45,7 +46,9 @@ beforeAll(() => {
   // check it out (no dist/), reusing this package's node_modules for the build tools.
   copy = join(temp, "workspace/packages/protocol");
   mkdirSync(copy, { recursive: true });
-  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json"]) cpSync(join(repoDir, file), join(temp, "workspace", file));
+  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json"]) {
+    cpSync(join(repoDir, file), join(temp, "workspace", file));
+  }
   const inputs = ["package.json", "tsconfig.build.json", "README.md", "LICENSE", "scripts", ...manifest.files];
   for (const input of inputs.filter((name) => name !== "dist")) {
     cpSync(join(packageDir, input), join(copy, input), { recursive: true });
@@ -83,7 +86,8 @@ describe("the packed package, installed with npm", () => {
       `import { clientEvents, ChatMessage, issuesOf } from "@chat/protocol";
 const good = clientEvents["message:send"].args.safeParse([{ room: "lobby", text: "Hello" }]);
 const forged = ChatMessage.safeParse({ id: "1700000000000-0", room: "lobby", from: "alice", text: "Hi", sentAt: "now" });
-console.log(JSON.stringify({ good: good.success, forged: forged.success ? [] : issuesOf(forged.error).map((issue) => issue.path) }));`,
+const paths = forged.success ? [] : issuesOf(forged.error).map((issue) => issue.path);
+console.log(JSON.stringify({ good: good.success, forged: paths }));`,
     );
     const result = succeeded(run(process.execPath, ["check.js"], app));
     expect(JSON.parse(result.stdout)).toStrictEqual({ good: true, forged: [["sentAt"]] });
@@ -123,7 +127,10 @@ export const used = [send, join, forged, late, clientEvents];
     );
     writeFileSync(
       join(app, `tsconfig.${mode}.json`),
-      JSON.stringify({ compilerOptions: { ...options, strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ["ES2022"] }, files: ["types.ts"] }),
+      JSON.stringify({
+        compilerOptions: { ...options, strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ["ES2022"] },
+        files: ["types.ts"],
+      }),
     );
     const result = run(process.execPath, [tsc, "-p", `tsconfig.${mode}.json`], app);
     expect(result.stdout).toBe("");
