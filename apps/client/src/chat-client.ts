@@ -21,11 +21,14 @@ import { io, type Socket } from "socket.io-client";
 import { commandHelp, type Command } from "./commands.ts";
 import { beforeEverything, Feed } from "./feeds.ts";
 import { newClientId } from "./client-ids.ts";
+import { unreachableCause } from "./connect-errors.ts";
 import { RequestQueue, type Outcome, type QueueOptions, type RetryListener } from "./request-queue.ts";
 
 export interface ChatClientEvents {
-  /** Something for the user to read. */
+  /** Something for the user to read: the chat. */
   print(line: string): void;
+  /** Something that went wrong: a request refused or failed, the server lost or out of reach. */
+  error(line: string): void;
   /** The server will never let this client in (bad name, missing or bad token): retrying will not help. */
   refused(message: string): void;
 }
@@ -57,7 +60,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const queue = new RequestQueue(options.queue);
   /** Catching up after a (re)connection: runs before the user's queued requests. */
   const control = new RequestQueue(options.queue);
-  const { print } = events;
+  const { print, error: printError } = events;
   let failures = 0;
   let current: RoomName = defaultRoom;
   /**
@@ -118,7 +121,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const report = (outcome: Outcome<unknown>, what: string): outcome is Extract<Outcome<unknown>, { ok: false }> => {
     if (outcome.ok) return false;
     failures += 1;
-    print(`error: ${outcome.error.code}: ${what}${outcome.error.message}`);
+    printError(`error: ${outcome.error.code}: ${what}${outcome.error.message}`);
     return true;
   };
 
@@ -133,7 +136,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     const outcome = await call(event, args, true, queue, (error) => {
       if (error.code !== "rate_limited") return;
       held = true;
-      if (!rateLimitShown) print(`error: rate_limited: ${error.message}; sending it as soon as allowed`);
+      if (!rateLimitShown) printError(`error: rate_limited: ${error.message}; sending it as soon as allowed`);
       rateLimitShown = true;
     });
     if (outcome.ok && !held) rateLimitShown = false;
@@ -206,7 +209,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     queue.pause();
     control.pause();
     if (reason === "io client disconnect") return;
-    print(`disconnected (${reason}), reconnecting…`);
+    printError(`disconnected (${reason}), reconnecting…`);
     // After a server-side disconnect Socket.IO does not retry by itself.
     if (reason === "io server disconnect") socket.connect();
   });
@@ -218,11 +221,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     }
     if (refusal.success) {
       // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
-      print(`error: ${refusal.data.code}: ${refusal.data.message}; retrying…`);
+      printError(`error: ${refusal.data.code}: ${refusal.data.message}; retrying…`);
       setTimeout(() => socket.connect(), 1000 + Math.random() * 1000);
       return;
     }
-    if (!unreachableReported) print(`cannot reach ${url} (${error.message}), retrying…`);
+    if (!unreachableReported) printError(`cannot reach ${url}: ${unreachableCause(error)}; retrying…`);
     unreachableReported = true;
   });
   socket.on("message:new", (raw) => {
@@ -261,7 +264,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const say = async (room: RoomName, text: string) => {
     if (text.length > limits.textMaxLength) {
       failures += 1;
-      print(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
+      printError(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
       return;
     }
     const clientId = newClientId();
@@ -287,7 +290,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
         return;
       }
       case "leave": {
-        if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${command.room}`);
+        if (!rooms.has(command.room)) return void printError(`error: not_found: you are not in room ${command.room}`);
         rooms.delete(command.room);
         if (current === command.room) current = rooms.keys().next().value ?? defaultRoom;
         const outcome = await call("room:leave", [{ room: command.room }], true);
@@ -298,7 +301,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "rooms":
         return void print(`* rooms: ${[...rooms.keys()].sort().join(", ")} (current: ${current})`);
       case "switch":
-        if (!rooms.has(command.room)) return void print(`error: not_found: join ${command.room} first (/join ${command.room})`);
+        if (!rooms.has(command.room)) return void printError(`error: not_found: join ${command.room} first (/join ${command.room})`);
         current = command.room;
         return void print(`* lines now go to ${current}`);
       case "who": {
@@ -327,7 +330,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "help":
         return void print(commandHelp);
       case "invalid":
-        return void print(`error: invalid_command: ${command.reason}`);
+        return void printError(`error: invalid_command: ${command.reason}`);
     }
   };
 
