@@ -41,9 +41,16 @@ export interface CliProcess {
 
 const running = new Set<CliProcess>();
 
-/** Starts `chat <args>` as a real process, stdin a pipe, as `printf ... | chat ...` would. */
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawn(process.execPath, ["--conditions=@chat/source", "--import", "tsx", clientMain, ...args], {
+/** How the tests run the CLI unless told otherwise: from source, as `pnpm chat` does. */
+export const sourceCommand = [process.execPath, "--conditions=@chat/source", "--import", "tsx", clientMain];
+
+/**
+ * Starts `chat <args>` as a real process, stdin a pipe, as `printf ... | chat ...` would;
+ * `command` runs the CLI (an installed `chat`, the client under Deno, ...).
+ */
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, command: string[] = sourceCommand): CliProcess {
+  const [executable = process.execPath, ...leading] = command;
+  const child = spawn(executable, [...leading, ...args], {
     cwd: clientDir,
     env: { ...process.env, CHAT_URL: undefined, ...env },
     stdio: ["pipe", "pipe", "pipe"],

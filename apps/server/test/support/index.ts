@@ -20,3 +20,4 @@ export { freePort, startOwnRedis, type OwnRedis } from "./redis-server.ts";
 export { startRedisGate, type RedisGate } from "./redis-gate.ts";
 export { onLines } from "./lines.ts";
 export { childPids, clusterWorkerId, isAlive, killIfSame, startTimeOf } from "./processes.ts";
+export { npmInstall, packPackages, plainEnv, tempDir, workspaceRoot } from "./packing.ts";
