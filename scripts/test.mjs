@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
-const packages = ["packages/protocol", "apps/server", "apps/client", "bench"];
+const packages = ["packages/protocol", "packages/sticky", "apps/server", "apps/client", "bench"];
 for (const dir of packages) rmSync(`${dir}/test-results.json`, { force: true });
 const lint = spawnSync("pnpm", ["exec", "turbo", "run", "lint", "lint:root", "--continue"], { stdio: "inherit" });
 const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
