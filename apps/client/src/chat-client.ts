@@ -51,6 +51,9 @@ export interface ChatClient {
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** How long a connection may go unanswered before the user is told (connection refused is told at once). */
+const silenceReportMs = 10_000;
+
 /** How long a typing notice lasts on screen before the same user's next one is shown. */
 const typingShownMs = 5_000;
 
@@ -200,7 +203,22 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
 
   /** Say once, not at every retry, that the server cannot be reached. */
   let unreachableReported = false;
+  /**
+   * A server that takes the connection and never answers fails only at Socket.IO's connect
+   * timeout (20 s): said sooner, once, while the client keeps waiting and trying.
+   */
+  let silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchForSilence = () => {
+    clearTimeout(silenceTimer);
+    silenceTimer = setTimeout(() => {
+      if (socket.connected || unreachableReported) return;
+      unreachableReported = true;
+      printError(`cannot reach ${url}: no answer within ${silenceReportMs / 1000} s; retrying…`);
+    }, silenceReportMs);
+  };
+  watchForSilence();
   socket.on("connect", () => {
+    clearTimeout(silenceTimer);
     unreachableReported = false;
     print(`connected, id: ${socket.id ?? "?"}`);
     void resync();
@@ -210,6 +228,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     control.pause();
     if (reason === "io client disconnect") return;
     printError(`disconnected (${reason}), reconnecting…`);
+    watchForSilence();
     // After a server-side disconnect Socket.IO does not retry by itself.
     if (reason === "io server disconnect") socket.connect();
   });
@@ -353,6 +372,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       return failures === 0;
     },
     close: () => {
+      clearTimeout(silenceTimer);
       socket.close();
     },
   };

@@ -1,6 +1,8 @@
 import { limits } from "@chat/protocol";
 import { freePort, startServer, type RunningServer } from "@chat/server/testing";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { spawnCli, startChat, stopAllClis, textsFrom } from "./support/cli.ts";
 
@@ -80,6 +82,23 @@ describe("the connection", () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const cli = spawnCli(["A"], { CHAT_URL: url });
     await cli.waitForError(unreachable(url));
+  });
+
+  it("tells of a server that takes the connection and never answers, and keeps waiting", { timeout: 60_000 }, async () => {
+    const silent = createServer(() => {}); // accepts, reads nothing, answers nothing
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const cli = spawnCli(["A", "--url", url]);
+      await cli.waitForError(`cannot reach ${url}: no answer within 10 s; retrying…`, { timeoutMs: 30_000 });
+      expect(cli.child.exitCode).toBe(null);
+      expect(cli.stdout).toEqual([]);
+      expect(cli.stderr).toEqual([`cannot reach ${url}: no answer within 10 s; retrying…`]);
+      await cli.stop();
+    } finally {
+      silent.close();
+    }
   });
 
   it("names a host that does not resolve as such", async () => {
