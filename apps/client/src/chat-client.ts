@@ -21,12 +21,15 @@ import { io, type Socket } from "socket.io-client";
 import { commandHelp, type Command } from "./commands.ts";
 import { beforeEverything, Feed } from "./feeds.ts";
 import { newClientId } from "./client-ids.ts";
+import { unreachableCause } from "./connect-errors.ts";
 import { RequestQueue, type Outcome, type QueueOptions, type RetryListener } from "./request-queue.ts";
 import { shown } from "./safe-text.ts";
 
 export interface ChatClientEvents {
-  /** Something for the user to read. */
+  /** Something for the user to read: the chat. */
   print(line: string): void;
+  /** Something that went wrong: a request refused or failed, the server lost or out of reach. */
+  error(line: string): void;
   /** The server will never let this client in (bad name, missing or bad token): retrying will not help. */
   refused(message: string): void;
 }
@@ -49,6 +52,9 @@ export interface ChatClient {
 
 type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** How long a connection may go unanswered before the user is told (connection refused is told at once). */
+const silenceReportMs = 10_000;
+
 /** How long a typing notice lasts on screen before the same user's next one is shown. */
 const typingShownMs = 5_000;
 
@@ -58,7 +64,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const queue = new RequestQueue(options.queue);
   /** Catching up after a (re)connection: runs before the user's queued requests. */
   const control = new RequestQueue(options.queue);
-  const { print } = events;
+  const { print, error: printError } = events;
   let failures = 0;
   let current: RoomName = defaultRoom;
   /**
@@ -123,7 +129,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const report = (outcome: Outcome<unknown>, what: string): outcome is Extract<Outcome<unknown>, { ok: false }> => {
     if (outcome.ok) return false;
     failures += 1;
-    print(`error: ${outcome.error.code}: ${shown(what)}${shown(outcome.error.message)}`);
+    printError(`error: ${outcome.error.code}: ${shown(what)}${shown(outcome.error.message)}`);
     return true;
   };
 
@@ -138,7 +144,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     const outcome = await call(event, args, true, queue, (error) => {
       if (error.code !== "rate_limited") return;
       held = true;
-      if (!rateLimitShown) print(`error: rate_limited: ${shown(error.message)}; sending it as soon as allowed`);
+      if (!rateLimitShown) printError(`error: rate_limited: ${shown(error.message)}; sending it as soon as allowed`);
       rateLimitShown = true;
     });
     if (outcome.ok && !held) rateLimitShown = false;
@@ -202,7 +208,22 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
 
   /** Say once, not at every retry, that the server cannot be reached. */
   let unreachableReported = false;
+  /**
+   * A server that takes the connection and never answers fails only at Socket.IO's connect
+   * timeout (20 s): said sooner, once, while the client keeps waiting and trying.
+   */
+  let silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchForSilence = () => {
+    clearTimeout(silenceTimer);
+    silenceTimer = setTimeout(() => {
+      if (socket.connected || unreachableReported) return;
+      unreachableReported = true;
+      printError(`cannot reach ${url}: no answer within ${silenceReportMs / 1000} s; retrying…`);
+    }, silenceReportMs);
+  };
+  watchForSilence();
   socket.on("connect", () => {
+    clearTimeout(silenceTimer);
     unreachableReported = false;
     print(`connected, id: ${shown(socket.id ?? "?")}`);
     void resync();
@@ -211,7 +232,8 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     queue.pause();
     control.pause();
     if (reason === "io client disconnect") return;
-    print(`disconnected (${reason}), reconnecting…`);
+    printError(`disconnected (${reason}), reconnecting…`);
+    watchForSilence();
     // After a server-side disconnect Socket.IO does not retry by itself.
     if (reason === "io server disconnect") socket.connect();
   });
@@ -223,11 +245,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     }
     if (refusal.success) {
       // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
-      print(`error: ${refusal.data.code}: ${shown(refusal.data.message)}; retrying…`);
+      printError(`error: ${refusal.data.code}: ${shown(refusal.data.message)}; retrying…`);
       setTimeout(() => socket.connect(), 1000 + Math.random() * 1000);
       return;
     }
-    if (!unreachableReported) print(`cannot reach ${shown(url)} (${shown(error.message)}), retrying…`);
+    if (!unreachableReported) printError(`cannot reach ${url}: ${unreachableCause(error)}; retrying…`);
     unreachableReported = true;
   });
   socket.on("message:new", (raw) => {
@@ -266,7 +288,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   const say = async (room: RoomName, text: string) => {
     if (text.length > limits.textMaxLength) {
       failures += 1;
-      print(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
+      printError(`error: invalid_payload: a line may be at most ${limits.textMaxLength} characters`);
       return;
     }
     const clientId = newClientId();
@@ -314,7 +336,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
         return;
       }
       case "leave": {
-        if (!rooms.has(command.room)) return void print(`error: not_found: you are not in room ${shown(command.room)}`);
+        if (!rooms.has(command.room)) return void printError(`error: not_found: you are not in room ${shown(command.room)}`);
         rooms.delete(command.room);
         if (current === command.room) current = rooms.keys().next().value ?? defaultRoom;
         const outcome = await call("room:leave", [{ room: command.room }], true);
@@ -325,7 +347,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "rooms":
         return void print(`* rooms: ${[...rooms.keys()].sort().map(shown).join(", ")} (current: ${shown(current)})`);
       case "switch":
-        if (!rooms.has(command.room)) return void print(`error: not_found: join ${shown(command.room)} first (/join ${shown(command.room)})`);
+        if (!rooms.has(command.room)) return void printError(`error: not_found: join ${shown(command.room)} first (/join ${shown(command.room)})`);
         current = command.room;
         return void print(`* lines now go to ${shown(current)}`);
       case "who": {
@@ -354,7 +376,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       case "help":
         return void print(commandHelp);
       case "invalid":
-        return void print(`error: invalid_command: ${shown(command.reason)}`);
+        return void printError(`error: invalid_command: ${shown(command.reason)}`);
     }
   };
 
@@ -377,6 +399,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
       return failures === 0;
     },
     close: () => {
+      clearTimeout(silenceTimer);
       socket.close();
     },
   };

@@ -3,20 +3,26 @@ import { UserName } from "@chat/protocol";
 
 export const defaultUrl = "http://localhost:3000";
 
-export const usage = `Usage: chat <name> [--url <server>]
+export const usage = `Usage: chat <name> [--url <server>] [--token <token>]
+       chat --help | --version
 
 Joins the chat as <name>. Each line you type is sent to the room; each message that
-arrives is printed as "<text> from <user>". Reads a pipe as well as a terminal: on end of
-input it exits once every line has been acknowledged (0), or reports the ones that were
-not (1).
+arrives is printed as "<text> from <user>" on stdout; errors go to stderr. Reads a pipe as
+well as a terminal: on end of input it exits once every line has been acknowledged (0), or
+reports the ones that were not (1). A server it cannot reach is reported at once and tried
+again until it answers.
 
 Options:
   --url <server>   the server to connect to (default: $CHAT_URL or ${defaultUrl})
   --token <token>  a token issued for <name> (chat-server token <name>), for a server
                    that checks tokens (default: $CHAT_TOKEN)
-  -h, --help       show this help`;
+  -h, --help       show this help
+  -v, --version    print the version`;
 
-export type CliArgs = { help: true } | { help: false; name: UserName; url: string; token?: string };
+export type CliArgs =
+  | { help: true }
+  | { version: true; help?: false }
+  | { help: false; version?: false; name: UserName; url: string; token?: string };
 
 /** A command line that cannot be used; the message says why. */
 export class UsageError extends Error {
@@ -29,12 +35,18 @@ export function parseCliArgs(argv: readonly string[], env: Record<string, string
     parsed = parseArgs({
       args: [...argv],
       allowPositionals: true,
-      options: { url: { type: "string" }, token: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        url: { type: "string" },
+        token: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (parsed.values.help === true) return { help: true };
+  if (parsed.values.version === true) return { version: true };
   const [name, ...extra] = parsed.positionals;
   if (name === undefined) throw new UsageError("a name is required");
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);

@@ -1,6 +1,7 @@
 import { connectChat } from "./chat-client.ts";
 import { parseCliArgs, usage, UsageError } from "./cli-args.ts";
 import { parseCommand } from "./commands.ts";
+import { packageVersion } from "./package-version.ts";
 import { createTerminal } from "./terminal.ts";
 
 function main(): void {
@@ -16,15 +17,20 @@ function main(): void {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  if (args.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
 
-  const terminal = createTerminal(process.stdin, process.stdout);
+  const terminal = createTerminal(process.stdin, process.stdout, process.stderr);
   const client = connectChat(
     args.url,
     args.name,
     {
       print: (line) => terminal.print(line),
+      error: (line) => terminal.error(line),
       refused: (message) => {
-        terminal.print(message);
+        terminal.error(message);
         client.close();
         process.exit(1);
       },

@@ -1,11 +1,14 @@
 import { createInterface, type Interface } from "node:readline";
 
 /**
- * Lines in from stdin, lines out to stdout. In a terminal the prompt is redrawn under each
- * incoming line so that what the user is typing is never mixed into a message.
+ * Lines in from stdin; the chat out to stdout, errors to stderr. In a terminal the prompt is
+ * redrawn under each line printed, on either stream, so that what the user is typing is
+ * never mixed into a message.
  */
 export interface Terminal {
   print(line: string): void;
+  /** Something that went wrong, on stderr. */
+  error(line: string): void;
   onLine(handler: (line: string) => void): void;
   onEnd(handler: () => void): void;
   /** A key pressed at the prompt (terminals only). */
@@ -13,19 +16,23 @@ export interface Terminal {
   close(): void;
 }
 
-export function createTerminal(input: NodeJS.ReadStream, output: NodeJS.WriteStream): Terminal {
+export function createTerminal(input: NodeJS.ReadStream, output: NodeJS.WriteStream, errors: NodeJS.WriteStream): Terminal {
   const interactive = Boolean(input.isTTY && output.isTTY);
   const rl: Interface = createInterface({ input, output, terminal: interactive, prompt: "> " });
   if (interactive) rl.prompt();
+  const write = (stream: NodeJS.WriteStream, line: string) => {
+    if (!interactive) {
+      stream.write(`${line}\n`);
+      return;
+    }
+    // The prompt line is on stdout: clear it there, whichever stream the line goes to.
+    output.write("\r\x1b[2K");
+    stream.write(`${line}\n`);
+    rl.prompt(true);
+  };
   return {
-    print(line) {
-      if (!interactive) {
-        output.write(`${line}\n`);
-        return;
-      }
-      output.write(`\r\x1b[2K${line}\n`);
-      rl.prompt(true);
-    },
+    print: (line) => write(output, line),
+    error: (line) => write(errors, line),
     onLine(handler) {
       rl.on("line", (line) => {
         handler(line);

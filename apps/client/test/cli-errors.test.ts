@@ -1,10 +1,16 @@
 import { limits } from "@chat/protocol";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { freePort, type RunningServer, spawnCli, startChat, startServer, stopAllClis, textsFrom } from "@chat/test-kit";
 import { afterEach, describe, expect, it } from "vitest";
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-const usageLine = "Usage: chat <name> [--url <server>]";
+const usageLine = "Usage: chat <name> [--url <server>] [--token <token>]";
+/** Said once when the server cannot be reached, with the cause (nothing listens on the port). */
+const unreachable = (url: string) => new RegExp(`^cannot reach ${escaped(url)}: connection refused \\(ECONNREFUSED\\); retrying…$`);
 const servers: RunningServer[] = [];
+const clientVersion = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 afterEach(async () => {
   await stopAllClis();
@@ -17,6 +23,15 @@ describe("the command line", () => {
     expect(await cli.exit()).toEqual({ code: 0, signal: null });
     expect(cli.stdout[0]).toBe(usageLine);
     expect(cli.stdout).toContain("  --url <server>   the server to connect to (default: $CHAT_URL or http://localhost:3000)");
+    expect(cli.stdout).toContain("  --token <token>  a token issued for <name> (chat-server token <name>), for a server");
+    expect(cli.stdout).toContain("  -v, --version    print the version");
+    expect(cli.stderr).toEqual([]);
+  });
+
+  it.each(["--version", "-v", "A --version"])("chat %s prints the package's version on stdout and exits 0", async (line) => {
+    const cli = spawnCli(line.split(" "));
+    expect(await cli.exit()).toEqual({ code: 0, signal: null });
+    expect(cli.stdout).toEqual([clientVersion]);
     expect(cli.stderr).toEqual([]);
   });
 
@@ -52,18 +67,37 @@ describe("the connection", () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const cli = spawnCli(["A", "--url", url]);
-    await cli.waitForLine(new RegExp(`^cannot reach ${escaped(url)} \\(.+\\), retrying…$`));
+    await cli.waitForError(unreachable(url), { timeoutMs: 5_000 });
+    expect(cli.stdout).toEqual([]);
     expect(cli.child.exitCode).toBe(null);
 
     servers.push(await startServer({ workers: 2, env: { PORT: String(port) } }));
     await cli.waitForLine(/^connected, id: \S+$/, { timeoutMs: 20_000 });
-    expect(cli.stderr).toEqual([]);
+    // Said once, not at every retry.
+    expect(cli.stderr).toEqual([expect.stringMatching(unreachable(url))]);
   });
 
   it("takes the server from $CHAT_URL when there is no --url", async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     const cli = spawnCli(["A"], { CHAT_URL: url });
-    await cli.waitForLine(new RegExp(`^cannot reach ${escaped(url)} \\(.+\\), retrying…$`));
+    await cli.waitForError(unreachable(url));
+  });
+
+  it("tells of a server that takes the connection and never answers, and keeps waiting", { timeout: 60_000 }, async () => {
+    const silent = createServer(() => {}); // accepts, reads nothing, answers nothing
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const cli = spawnCli(["A", "--url", url]);
+      await cli.waitForError(`cannot reach ${url}: no answer within 10 s; retrying…`, { timeoutMs: 30_000 });
+      expect(cli.child.exitCode).toBe(null);
+      expect(cli.stdout).toEqual([]);
+      expect(cli.stderr).toEqual([`cannot reach ${url}: no answer within 10 s; retrying…`]);
+      await cli.stop();
+    } finally {
+      silent.close();
+    }
   });
 
   it("reconnects to a server restarted on the same port, shows what it missed, then what is new", { timeout: 90_000 }, async () => {
@@ -73,7 +107,7 @@ describe("the connection", () => {
 
     await first.stop("SIGTERM");
     servers.splice(servers.indexOf(first), 1);
-    await b.waitForLine(/^disconnected \(.+\), reconnecting…$/);
+    await b.waitForError(/^disconnected \(.+\), reconnecting…$/);
     const afterLoss = b.stdout.length;
 
     // Freeze B while the same deployment comes back (same port, same Redis prefix) and A
@@ -101,6 +135,7 @@ describe("the connection", () => {
     await b.waitForLine("back again from A", { from: afterLoss });
     expect(textsFrom(b, "A")).toEqual(["while you were away", "back again"]);
     expect(b.child.exitCode).toBe(null);
-    expect(b.stderr).toEqual([]);
+    // On stderr, only the loss and, while the server was down, the failed reconnections.
+    expect(b.stderr.filter((line) => !/^(disconnected \(.+\), reconnecting…|cannot reach .+; retrying…)$/.test(line))).toEqual([]);
   });
 });

@@ -21,15 +21,16 @@ describe("private rooms from the terminal, between two processes of one cluster"
 
   it("/create --private makes a room only its creator is in; /join by anyone else is refused", async () => {
     const markB = b.stdout.length;
+    const errorsB = b.stderr.length;
     a.send(`/create ${room} --private`);
     await a.waitForLine(`* created private room ${room}; lines now go to ${room}`);
     a.send("between us");
     b.send(`/join ${room}`);
-    await b.waitForLine(`error: not_invited: could not join ${room}: room ${room} is private; a member must invite you (/invite)`, {
-      from: markB,
+    await b.waitForError(`error: not_invited: could not join ${room}: room ${room} is private; a member must invite you (/invite)`, {
+      from: errorsB,
     });
     b.send(`/create ${room}`);
-    await b.waitForLine(`error: room_exists: could not create ${room}: room ${room} already exists; /join it instead`, { from: markB });
+    await b.waitForError(`error: room_exists: could not create ${room}: room ${room} already exists; /join it instead`, { from: errorsB });
     expect(b.stdout.slice(markB)).not.toContain("between us from Ann");
   });
 
@@ -47,11 +48,12 @@ describe("private rooms from the terminal, between two processes of one cluster"
 
   it("/leave of a private room ends the membership: joining again is refused", async () => {
     const markB = b.stdout.length;
+    const errorsB = b.stderr.length;
     b.send(`/leave ${room}`);
     await b.waitForLine(`* left ${room}; current room: lobby`, { from: markB });
     b.send(`/join ${room}`);
-    await b.waitForLine(`error: not_invited: could not join ${room}: room ${room} is private; a member must invite you (/invite)`, {
-      from: markB,
+    await b.waitForError(`error: not_invited: could not join ${room}: room ${room} is private; a member must invite you (/invite)`, {
+      from: errorsB,
     });
     expect(errorLines(a)).toEqual([]);
   });

@@ -56,8 +56,10 @@ describe("the chat commands, between two processes of one cluster", () => {
     const markB = b.stdout.length;
     b.send("/dm Ann just between us");
     await a.waitForLine("(dm) just between us from Bob", { from: markA });
+    const errorsB = b.stderr.length;
     b.send("/dm Nobody hello?");
-    await b.waitForLine("error: not_found: user Nobody is not online", { from: markB });
+    await b.waitForError("error: not_found: user Nobody is not online", { from: errorsB });
+    expect(b.stdout.slice(markB)).not.toContain("error: not_found: user Nobody is not online");
   });
 
   it("/history pages back through the current room", async () => {

@@ -88,14 +88,15 @@ describe("chat <name> --token <token>, against a server with AUTH_MODE=token", (
   it.each(refusals)("$what: prints the reason and exits 1", async ({ args, reason }) => {
     const cli = spawnCli([...args(), "--url", server.url], { CHAT_TOKEN: undefined });
     expect(await cli.exit()).toEqual({ code: 1, signal: null });
-    expect(cli.stdout).toContain(reason);
+    expect(cli.stderr).toContain(reason);
+    expect(cli.stdout).not.toContain(reason);
     expect(cli.stdout.filter((line) => line.startsWith("connected"))).toEqual([]);
   });
 
   it("a token from the command with another secret is refused too", async () => {
     const cli = spawnCli(["A", "--url", server.url, "--token", await issue("A", 600, "x".repeat(40))], { CHAT_TOKEN: undefined });
     expect(await cli.exit()).toEqual({ code: 1, signal: null });
-    expect(cli.stdout).toContain("error: unauthorized: bad token signature: the token was not issued with this server's secret");
+    expect(cli.stderr).toContain("error: unauthorized: bad token signature: the token was not issued with this server's secret");
   });
 });
 

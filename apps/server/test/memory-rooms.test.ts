@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep, spawnCli, startServer, type CliProcess, type RunningServer } from "@chat/test-kit";
+import { sleep, spawnCli, startServer, type CliProcess, type RunningServer, sourceCommand } from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 const escape = (text: string) => text.replace(/[-\\^$*+?.()|[\]{}]/g, "\\$&");
@@ -27,10 +27,10 @@ describe("one process without Redis: private rooms, the room allowance and histo
     expect(server.lines.join("\n")).toMatch(/NOT SCALED OUT/);
     // Each client compiles its sources as it starts: slow on a busy machine. Ann first, so
     // that she is there to see Bob arrive.
-    ann = spawnCli(["Ann", "--url", server.url], {}, ns.wrapper);
+    ann = spawnCli(["Ann", "--url", server.url], {}, [...ns.wrapper, ...sourceCommand]);
     clis.push(ann);
     await ann.waitForLine(/^connected, id: /, { timeoutMs: 90_000 });
-    bob = spawnCli(["Bob", "--url", server.url], {}, ns.wrapper);
+    bob = spawnCli(["Bob", "--url", server.url], {}, [...ns.wrapper, ...sourceCommand]);
     clis.push(bob);
     await ann.waitForLine(/^\* Bob joined lobby$/, { timeoutMs: 90_000 });
   }, 120_000);
@@ -45,9 +45,9 @@ describe("one process without Redis: private rooms, the room allowance and histo
     await ann.waitForLine(line("* created private room hush; lines now go to hush"));
     ann.send("whispered");
     bob.send("/join hush");
-    await bob.waitForLine(line("error: not_invited: could not join hush: room hush is private; a member must invite you (/invite)"));
+    await bob.waitForError(line("error: not_invited: could not join hush: room hush is private; a member must invite you (/invite)"));
     bob.send("/who hush");
-    await bob.waitForLine(line("error: forbidden: join room hush to see who is in it"));
+    await bob.waitForError(line("error: forbidden: join room hush to see who is in it"));
     ann.send("/invite Bob");
     await ann.waitForLine(line("* invited Bob to hush"));
     bob.send("/join hush");
@@ -57,7 +57,7 @@ describe("one process without Redis: private rooms, the room allowance and histo
     await bob.waitForLine(line("* left hush; current room: lobby"));
     bob.send("/join hush");
     // The same refusal as before the invitation, a second time: waitForLine would find the first.
-    const refusals = () => bob.stdout.filter((text) => text.startsWith("error: not_invited: could not join hush"));
+    const refusals = () => bob.stderr.filter((text) => text.startsWith("error: not_invited: could not join hush"));
     for (let tries = 0; refusals().length < 2 && tries < 100; tries++) await sleep(100);
     expect(refusals()).toHaveLength(2);
   });
@@ -66,7 +66,7 @@ describe("one process without Redis: private rooms, the room allowance and histo
     ann.send("/join second");
     await ann.waitForLine(line("* joined second; lines now go to second"));
     ann.send("/join third");
-    await ann.waitForLine(line("error: room_quota_exceeded: could not join third: you have created as many rooms today as allowed; third was not created"));
+    await ann.waitForError(line("error: room_quota_exceeded: could not join third: you have created as many rooms today as allowed; third was not created"));
     ann.send("/join lobby");
     await ann.waitForLine(line("* joined lobby; lines now go to lobby"));
   });

@@ -14,8 +14,7 @@ import {
   startServer,
   type TestClient,
   waitFor,
-  within,
-} from "@chat/test-kit";
+  within, sourceCommand } from "@chat/test-kit";
 import { createNetworkNamespace, type NetworkNamespace } from "./support/network-namespace.ts";
 
 describe("REDIS_URL set, but no Redis there", () => {
@@ -94,8 +93,8 @@ describe("REDIS_URL unset and no Redis at 127.0.0.1:6379: one process with the i
   });
 
   it("two command-line clients in the namespace chat through it", async () => {
-    const alice = spawnCli(["alice", "--url", server.url], {}, ns.wrapper);
-    const bob = spawnCli(["bob", "--url", server.url], {}, ns.wrapper);
+    const alice = spawnCli(["alice", "--url", server.url], {}, [...ns.wrapper, ...sourceCommand]);
+    const bob = spawnCli(["bob", "--url", server.url], {}, [...ns.wrapper, ...sourceCommand]);
     clis.push(alice, bob);
     const aliceId = /connected, id: (\S+)/.exec(await alice.waitForLine(/^connected, id: /))?.[1] ?? "";
     const bobId = /connected, id: (\S+)/.exec(await bob.waitForLine(/^connected, id: /))?.[1] ?? "";

@@ -13,7 +13,7 @@ export interface ReferenceSettings {
 /**
  * The primary of the recipe: owns the port and hands each connection to a worker with
  * @socket.io/sticky's default options. That package resolves to the workspace's patched copy
- * (pnpm's patchedDependencies apply to every importer), the same code the project runs, so the
+ * (pnpm's patchedDependencies), with the fixes the project's own @chat/sticky carries, so the
  * comparison is of what sits on top of it.
  */
 export async function startReferencePrimary({ port, workers }: ReferenceSettings): Promise<void> {

@@ -29,6 +29,7 @@ export {
 } from "./server/server-process.ts";
 export {
   spawnCli,
+  sourceCommand,
   stopAllClis,
   startChat,
   connectedId,
@@ -54,3 +55,4 @@ export {
   type PollingChat,
 } from "./engine/http.ts";
 export { tcpExchange, simultaneousRequests, type TcpOutcome } from "./engine/tcp.ts";
+export { npmInstall, packPackages, plainEnv, tempDir, workspaceRoot } from "./packing/packing.ts";

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
-import { setupMaster } from "@socket.io/sticky";
+import { setupPrimary } from "@chat/sticky";
 import type { Config } from "../config.ts";
 import { createLog } from "../logging/log.ts";
 import { answerOpsQueries } from "../ops/endpoints.ts";
@@ -30,7 +30,7 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   // Like Node's HTTP server (headersTimeout), it closes a connection whose header is not
   // complete within a minute.
   const server = createServer();
-  setupMaster(server, { loadBalancingMethod: "least-connection", headerTimeoutMs });
+  setupPrimary(server, { loadBalancingMethod: "least-connection", headerTimeoutMs });
 
   let stopping = false;
   const recentDeaths: number[] = [];

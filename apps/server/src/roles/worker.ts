@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { createServer } from "node:http";
-import { setupWorker } from "@socket.io/sticky";
+import { setupWorker } from "@chat/sticky";
 import { register } from "prom-client";
 import { createRedisChatApp } from "../app/redis-app.ts";
 import type { Config } from "../config.ts";
@@ -22,7 +22,7 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
   // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
   const metrics = serveWorkerOps(httpServer, redis);
   const app = createRedisChatApp(httpServer, redis, config, { log, metrics });
-  // Both options of the patched package (see patches/): the primary passes the next connection
+  // Both worker options of @chat/sticky: the primary passes the next connection
   // on Node.js's own acknowledgement of the last, and WebSocket sessions are counted to it
   // together every 20 ms; two IPC messages fewer for each connection.
   setupWorker(app.io, { handoffAck: "internal", sessionReports: "batched" });

@@ -17,6 +17,8 @@ export interface CliProcess {
   readonly stderr: string[];
   /** Resolves with the first stdout line (present or future) matching `pattern`; a string must match whole. */
   waitForLine(pattern: RegExp | string, options?: WaitOptions): Promise<string>;
+  /** The same on stderr, where errors go. */
+  waitForError(pattern: RegExp | string, options?: WaitOptions): Promise<string>;
   /** Types `line` and Enter. */
   send(line: string): void;
   /** Closes stdin: end of input. */
@@ -30,13 +32,17 @@ export interface CliProcess {
 
 const running = new Set<CliProcess>();
 
+/** How the tests run the CLI unless told otherwise: from source, as `pnpm chat` does. */
+export const sourceCommand = [process.execPath, ...fromSource(clientMain)];
+
 /**
- * Starts `chat <args>` as a real process from source, stdin a pipe, as `printf ... | chat ...`
- * would; under `wrapper` if given (for example `ip netns exec NAME`).
+ * Starts `chat <args>` as a real process, stdin a pipe, as `printf ... | chat ...` would;
+ * `command` runs the CLI (from source by default; an installed `chat`, the client under
+ * Deno, or the source run inside a network namespace: `[...wrapper, ...sourceCommand]`).
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, wrapper: string[] = []): CliProcess {
-  const command = [...wrapper, process.execPath, ...fromSource(clientMain, ...args)];
-  const child = spawn(command[0] as string, command.slice(1), {
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, command: string[] = sourceCommand): CliProcess {
+  const [executable = process.execPath, ...leading] = command;
+  const child = spawn(executable, [...leading, ...args], {
     cwd: clientDir,
     env: { ...process.env, CHAT_URL: undefined, ...env },
     stdio: ["pipe", "pipe", "pipe"],
@@ -66,10 +72,10 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   const matches = (pattern: RegExp | string, line: string) =>
     typeof pattern === "string" ? line === pattern : pattern.test(line);
 
-  const waitForLine = (pattern: RegExp | string, { from = 0, timeoutMs = 15_000 }: WaitOptions = {}) =>
+  const waitFor = (lines: string[], pattern: RegExp | string, { from = 0, timeoutMs = 15_000 }: WaitOptions = {}) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
-        const line = stdout.slice(from).find((candidate) => matches(pattern, candidate));
+        const line = lines.slice(from).find((candidate) => matches(pattern, candidate));
         if (line !== undefined) return done(() => resolve(line));
         if (exit !== undefined) {
           done(() => reject(new Error(`chat exited (${exit?.signal ?? exit?.code}) before printing ${pattern}; ${printed()}`)));
@@ -92,7 +98,8 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     child,
     stdout,
     stderr,
-    waitForLine,
+    waitForLine: (pattern, options) => waitFor(stdout, pattern, options),
+    waitForError: (pattern, options) => waitFor(stderr, pattern, options),
     send: (line) => void child.stdin?.write(`${line}\n`),
     end: () => void child.stdin?.end(),
     exited,
@@ -152,5 +159,5 @@ export const textsFrom = (cli: CliProcess, user: string): string[] =>
     .filter((line) => line.endsWith(` from ${user}`))
     .map((line) => line.slice(0, -` from ${user}`.length));
 
-/** The `error: ...` lines a process printed. */
-export const errorLines = (cli: CliProcess): string[] => cli.stdout.filter((line) => line.startsWith("error: "));
+/** The `error: ...` lines a process printed (on stderr). */
+export const errorLines = (cli: CliProcess): string[] => cli.stderr.filter((line) => line.startsWith("error: "));
