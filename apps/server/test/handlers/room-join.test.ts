@@ -52,7 +52,7 @@ describe("room:join", () => {
   });
 
   it(`answers a fresh join with the last ${limits.joinRecentLength} messages, oldest first, and more: false`, async () => {
-    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 1000, SEND_RATE_PER_USER: 1000 } });
+    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 1000, SEND_RATE_PER_USER: 1000, EVENT_RATE_PER_CONNECTION: 1000, EVENT_RATE_PER_USER: 1000 } });
     const a = await app.connect("A");
     const b = await app.connect("B");
     await ok(a, "room:join", { room: "den" });
@@ -67,7 +67,7 @@ describe("room:join", () => {
   });
 
   it("resuming with after: every message after that id, oldest first, and the joiner is not announced again", async () => {
-    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 1000, SEND_RATE_PER_USER: 1000 } });
+    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 1000, SEND_RATE_PER_USER: 1000, EVENT_RATE_PER_CONNECTION: 1000, EVENT_RATE_PER_USER: 1000 } });
     const a = await app.connect("A");
     const b = await app.connect("B");
     await ok(a, "room:join", { room: "den" });
@@ -86,7 +86,7 @@ describe("room:join", () => {
   });
 
   it(`resuming after more than ${limits.resumeMaxLength} messages: the first ${limits.resumeMaxLength}, and more: true`, async () => {
-    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000 } });
+    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000, EVENT_RATE_PER_CONNECTION: 10_000, EVENT_RATE_PER_USER: 10_000 } });
     const a = await app.connect("A");
     await ok(a, "room:join", { room: "den" });
     const seen = await say(a, "den", "seen");
