@@ -61,31 +61,44 @@ describe("chat while the room's lines arrive in batches", () => {
     expect(gate?.sent(text)).toBeGreaterThanOrEqual(times);
   };
 
+  /** What X and A sent in the first test, in order: the second test expects them before its own. */
+  const xLines: string[] = [];
+  const aLines: string[] = [];
+
   it("does not print its own line when it comes back in a batch, and prints the others' once", async () => {
     const prefix = server?.prefix ?? "";
     const rateOf = (user: string) => `${prefix}:event-rate:${user}`;
     // X's next send is held on its way to Redis (its event-limit check comes first), and so is
     // all that follows it: A's line, then X's second. Let go, X's first line is posted alone,
-    // and A's and X's second, queued behind it, go out together in one batch.
-    gate?.holdFrom(rateOf("X"));
-    const xSentBefore = gate?.sent(rateOf("X")) ?? 0;
-    const aSentBefore = gate?.sent(rateOf("A")) ?? 0;
-    const first = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: "X first" });
-    await gate?.held;
-    a.send("A's own line");
-    await untilSent(rateOf("A"), aSentBefore + 1);
-    const second = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: "X second" });
-    await untilSent(rateOf("X"), xSentBefore + 2);
-    gate?.release();
-    expect([await first, await second].map((ack) => ack.ok)).toEqual([true, true]);
-
-    await a.waitForLine("X second from X");
-    await b.waitForLine("X second from X");
-    expect(batches.map((batch) => batch.map((message) => message.text))).toEqual([["A's own line", "X second"]]);
-    expect(textsFrom(a, "X")).toEqual(["X first", "X second"]);
+    // and A's and X's second, queued behind it, go out together in one batch. Whether they
+    // queue up depends on Redis answering the held checks together, which a busy machine may
+    // not do: the round is played again (at most five times) until they do.
+    const formed = (aLine: string, xSecond: string) =>
+      batches.some((batch) => batch.map((message) => message.text).join("\n") === `${aLine}\n${xSecond}`);
+    for (let round = 1; round <= 5 && !formed(aLines.at(-1) ?? "", xLines.at(-1) ?? ""); round++) {
+      const [xFirst, aLine, xSecond] = [`X first ${round}`, `A's own line ${round}`, `X second ${round}`];
+      gate?.holdFrom(rateOf("X"));
+      const xSentBefore = gate?.sent(rateOf("X")) ?? 0;
+      const aSentBefore = gate?.sent(rateOf("A")) ?? 0;
+      const first = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: xFirst });
+      await gate?.held;
+      a.send(aLine);
+      await untilSent(rateOf("A"), aSentBefore + 1);
+      const second = x.timeout(30_000).emitWithAck("message:send", { room: "lobby", text: xSecond });
+      await untilSent(rateOf("X"), xSentBefore + 2);
+      gate?.release();
+      expect([await first, await second].map((ack) => ack.ok)).toEqual([true, true]);
+      xLines.push(xFirst, xSecond);
+      aLines.push(aLine);
+      await a.waitForLine(`${xSecond} from X`);
+      await b.waitForLine(`${xSecond} from X`);
+      await b.waitForLine(`${aLine} from A`);
+    }
+    expect(formed(aLines.at(-1) ?? "", xLines.at(-1) ?? ""), `no batch of A's line and X's second in ${aLines.length} rounds`).toBe(true);
+    expect(textsFrom(a, "X")).toEqual(xLines);
     expect(textsFrom(a, "A")).toEqual([]);
-    expect(textsFrom(b, "A")).toEqual(["A's own line"]);
-    expect(textsFrom(b, "X")).toEqual(["X first", "X second"]);
+    expect(textsFrom(b, "A")).toEqual(aLines);
+    expect(textsFrom(b, "X")).toEqual(xLines);
   });
 
   it("prints every line of a burst once and in order while typing along", async () => {
@@ -99,10 +112,10 @@ describe("chat while the room's lines arrive in batches", () => {
     await b.waitForLine(`${own.at(-1) ?? ""} from A`, { timeoutMs: 60_000 });
     expect(batches.length).toBeGreaterThan(1);
 
-    expect(textsFrom(a, "X")).toEqual(["X first", "X second", ...texts]);
-    expect(textsFrom(b, "X")).toEqual(["X first", "X second", ...texts]);
+    expect(textsFrom(a, "X")).toEqual([...xLines, ...texts]);
+    expect(textsFrom(b, "X")).toEqual([...xLines, ...texts]);
     expect(textsFrom(a, "A")).toEqual([]);
-    expect(textsFrom(b, "A")).toEqual(["A's own line", ...own]);
+    expect(textsFrom(b, "A")).toEqual([...aLines, ...own]);
     expect([...errorLines(a), ...errorLines(b)]).toEqual([]);
     expect([...a.stderr, ...b.stderr]).toEqual([]);
   }, 120_000);
