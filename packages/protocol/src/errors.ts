@@ -17,6 +17,11 @@ export const ErrorCode = z.enum([
   "not_found",
   /** Too many requests; try again later. */
   "rate_limited",
+  /**
+   * The clientId was used before for a message with other text: nothing was stored. A retry
+   * resends the same text; a new message needs a new clientId.
+   */
+  "client_id_reused",
   /** A dependency (Redis) is down; nothing was done, so the request may be retried. */
   "unavailable",
   /** A fault of the server; the request may or may not have taken effect. */

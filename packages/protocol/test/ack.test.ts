@@ -21,12 +21,13 @@ const codes = [
   "forbidden",
   "not_found",
   "rate_limited",
+  "client_id_reused",
   "unavailable",
   "internal",
 ];
 
 describe("ErrorCode", () => {
-  it("is the closed set of eight codes", () => {
+  it("is the closed set of nine codes", () => {
     expect(ErrorCode.options).toStrictEqual(codes);
   });
 

@@ -23,6 +23,7 @@ import {
   RoomPage,
   RoomRef,
   serverEvents,
+  SessionClosing,
   SyncRequired,
   TypingNotice,
 } from "../src/index.ts";
@@ -52,6 +53,7 @@ describe("registries", () => {
       "presence:left",
       "typing:started",
       "sync:required",
+      "session:closing",
     ]);
   });
 
@@ -79,6 +81,7 @@ describe("registries", () => {
     { event: "presence:left", payloads: [PresenceChange] },
     { event: "typing:started", payloads: [TypingNotice] },
     { event: "sync:required", payloads: [SyncRequired] },
+    { event: "session:closing", payloads: [SessionClosing] },
   ] as const)("build $event from its payload schema", ({ event, payloads }) => {
     expect(serverEvents[event].def.items).toStrictEqual(payloads);
     expect(serverEvents[event].def.rest).toBeNull();
@@ -228,6 +231,7 @@ describe("the package's entry point", () => {
       "RoomName",
       "RoomPage",
       "RoomRef",
+      "SessionClosing",
       "SyncRequired",
       "TypingNotice",
       "UserName",

@@ -66,7 +66,7 @@ describe("payload types", () => {
 
   it("acknowledgements", () => {
     expectTypeOf<ErrorCode>().toEqualTypeOf<
-      "invalid_payload" | "unknown_event" | "unauthorized" | "forbidden" | "not_found" | "rate_limited" | "unavailable" | "internal"
+      "invalid_payload" | "unknown_event" | "unauthorized" | "forbidden" | "not_found" | "rate_limited" | "client_id_reused" | "unavailable" | "internal"
     >();
     expectTypeOf<AckFailure>().toEqualTypeOf<{
       ok: false;
