@@ -11,7 +11,8 @@ import type { ChatSocket } from "../app/chat-socket.ts";
 import type { InFlight } from "../app/in-flight.ts";
 import type { Log } from "../logging/log.ts";
 import { countingAcks, noMetrics, type ChatMetrics } from "../ops/metrics.ts";
-import { StoreUnavailableError } from "../messages/message-store.ts";
+import { ClientIdReusedError } from "../messages/message-store.ts";
+import { StoreUnavailableError } from "../redis/store-unavailable.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
 
@@ -63,7 +64,10 @@ export function defineHandler<E extends ClientEventName>(
       } catch (error) {
         if (error instanceof StoreUnavailableError) {
           log.error(`could not handle ${event} from ${who}`, error);
-          ack(fail("unavailable", "the service cannot store messages right now; try again"));
+          ack(fail("unavailable", "the service cannot reach its store right now; try again"));
+        } else if (error instanceof ClientIdReusedError) {
+          log.error(`refused ${event} from ${who}: clientId ${error.clientId} reused with other text`);
+          ack(fail("client_id_reused", error.message));
         } else {
           log.error(`failed to handle ${event} from ${who}`, error);
           ack(fail("internal", "the server failed to handle the request"));

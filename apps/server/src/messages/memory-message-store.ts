@@ -9,7 +9,10 @@ import {
 } from "@chat/protocol";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import {
+  ClientIdReusedError,
+  fitPage,
   logLength,
+  textDigest,
   type DirectPost,
   type MessageStore,
   type Page,
@@ -36,7 +39,8 @@ export class MemoryMessageStore implements MessageStore {
   readonly #deliver: LocalDelivery;
   readonly #rooms = new Map<RoomName, ChatMessage[]>();
   readonly #inboxes = new Map<UserName, DirectMessage[]>();
-  readonly #posted = new Map<string, Posted>();
+  /** Per (kind, sender, clientId): the post, and the digest of its text. */
+  readonly #posted = new Map<string, { posted: Posted; digest: string }>();
   #lastMs = 0;
   #seq = 0;
 
@@ -55,14 +59,20 @@ export class MemoryMessageStore implements MessageStore {
     return { id: `${this.#lastMs}-${this.#seq}`, sentAt: this.#lastMs };
   }
 
-  /** The post this (sender, clientId) pair made before, or a new one; `fresh` when new. */
-  #postFor(kind: string, from: UserName, clientId: string | undefined): { posted: Posted; fresh: boolean } {
-    const key = clientId === undefined ? undefined : `${kind} ${from} ${clientId}`;
-    const seen = key === undefined ? undefined : this.#posted.get(key);
+  /** The post this (sender, clientId) pair made before with this text, or a new one; `fresh` when new. */
+  #postFor(kind: string, from: UserName, clientId: ClientId | undefined, text: string): { posted: Posted; fresh: boolean } {
+    if (clientId === undefined) return { posted: this.#newPost(), fresh: true };
+    const seen = this.#seen(kind, from, clientId, text);
     if (seen !== undefined) return { posted: seen, fresh: false };
     const posted = this.#newPost();
-    if (key !== undefined) this.#posted.set(key, posted);
+    this.#posted.set(`${kind} ${from} ${clientId}`, { posted, digest: textDigest(text) });
     return { posted, fresh: true };
+  }
+
+  #seen(kind: string, from: UserName, clientId: ClientId, text: string): Posted | undefined {
+    const seen = this.#posted.get(`${kind} ${from} ${clientId}`);
+    if (seen !== undefined && seen.digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
+    return seen?.posted;
   }
 
   #append<M>(logs: Map<string, M[]>, key: string, message: M): void {
@@ -73,7 +83,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async postToRoom({ room, from, text, clientId, senderSocket }: RoomPost): Promise<Posted> {
-    const { posted, fresh } = this.#postFor("room", from, clientId);
+    const { posted, fresh } = this.#postFor("room", from, clientId, text);
     const message: ChatMessage = { ...posted, room, from, text, ...(clientId ? { clientId } : {}) };
     if (fresh) {
       this.#append(this.#rooms, room, message);
@@ -83,7 +93,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
-    const { posted, fresh } = this.#postFor("dm", from, clientId);
+    const { posted, fresh } = this.#postFor("dm", from, clientId, text);
     const message: DirectMessage = { ...posted, from, to, text, ...(clientId ? { clientId } : {}) };
     if (fresh) {
       this.#append(this.#inboxes, to, message);
@@ -96,8 +106,8 @@ export class MemoryMessageStore implements MessageStore {
     return posted;
   }
 
-  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
-    return this.#posted.get(`dm ${from} ${clientId}`);
+  async findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
+    return this.#seen("dm", from, clientId, text);
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
@@ -108,13 +118,11 @@ export class MemoryMessageStore implements MessageStore {
     return this.#read(this.#inboxes.get(user) ?? [], range);
   }
 
-  #read<M extends { id: MessageId }>(log: M[], range: Range): Page<M> {
+  #read<M extends { id: MessageId; text: string }>(log: M[], range: Range): Page<M> {
     if ("after" in range) {
-      const newer = log.filter((message) => compareMessageIds(message.id, range.after) > 0);
-      return { messages: newer.slice(0, range.limit), more: newer.length > range.limit };
+      return fitPage(log.filter((message) => compareMessageIds(message.id, range.after) > 0), range.limit, "start");
     }
     const { before } = range;
-    const older = before === undefined ? log : log.filter((message) => compareMessageIds(message.id, before) < 0);
-    return { messages: older.slice(-range.limit), more: older.length > range.limit };
+    return fitPage(before === undefined ? log : log.filter((message) => compareMessageIds(message.id, before) < 0), range.limit, "end");
   }
 }

@@ -36,9 +36,12 @@ end
  * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
  * KEYS: room log, then each post's dedupe key.
  * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
- * name, then four per post: from, text, clientId ('' for none), sender socket id.
- * Returns, per post in order, its id and 1 if stored (and published) now or 0 if the clientId
- * had been stored before: [id1, fresh1, id2, fresh2, ...].
+ * name, then five per post: from, text, clientId ('' for none), sender socket id, digest of
+ * the text. A dedupe key holds `<id> <digest>` (a key written before digests were kept holds
+ * the id alone, and matches any text).
+ * Returns, per post in order, its id and 1 if stored (and published) now, 0 if the clientId
+ * had been stored before with this text, or -1 if with other text (nothing is stored):
+ * [id1, fresh1, id2, fresh2, ...].
  *
  * The fresh messages go out in one publication: a lone one as `message:new`, not sent back to
  * its sender's connection; two or more as one `message:batch` (an array, in id order), which
@@ -46,24 +49,29 @@ end
  * connection per message.
  */
 export const postToRoomScript = new LuaScript(`${publish}
-local fields_per_post = 4
+local fields_per_post = 5
 local first_post = 7
 local fresh_messages = {}
 local lone_sender = ''
 local replies = {}
 for i = 1, (#ARGV - first_post + 1) / fields_per_post do
   local at = first_post + (i - 1) * fields_per_post
-  local from, text, client_id, sender = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3]
+  local from, text, client_id, sender, digest = ARGV[at], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4]
   local dedupe = KEYS[i + 1]
   -- An earlier post of this same batch may have stored this clientId already.
+  local seen = false
+  if client_id ~= '' then seen = redis.call('GET', dedupe) end
   local id = false
-  if client_id ~= '' then id = redis.call('GET', dedupe) end
   local fresh = 0
-  if not id then
+  if seen then
+    local seen_digest
+    id, seen_digest = string.match(seen, '^(%S+) ?(%S*)$')
+    if seen_digest ~= '' and seen_digest ~= digest then fresh = -1 end
+  else
     fresh = 1
     if client_id ~= '' then
       id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text, 'clientId', client_id)
-      redis.call('SET', dedupe, id, 'EX', ARGV[2])
+      redis.call('SET', dedupe, id .. ' ' .. digest, 'EX', ARGV[2])
     else
       id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'from', from, 'text', text)
     end
@@ -90,8 +98,10 @@ return replies
 /**
  * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
  * ARGV: log length, from, to, text, clientId ('' for none), dedupe seconds, channel prefix
- * (`<prefix>#/#`, which is the namespace's channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id.
- * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
+ * (`<prefix>#/#`, which is the namespace's channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender socket id,
+ * digest of the text. The dedupe key holds `<recipient's id> <sender's id> <sentAt> <digest>`.
+ * Returns [id in the sender's inbox, 1 if stored now, 0 if stored before with this text or
+ * -1 with other text (nothing is stored), sentAt in ms].
  */
 export const postDirectScript = new LuaScript(`${publish}
 local client_id = ARGV[5]
@@ -99,7 +109,11 @@ local to_id, from_id, at = false, false, false
 local fresh = 0
 if client_id ~= '' then
   local seen = redis.call('GET', KEYS[3])
-  if seen then to_id, from_id, at = string.match(seen, '^(%S+) (%S+) (%S+)$') end
+  if seen then
+    local seen_digest
+    to_id, from_id, at, seen_digest = string.match(seen, '^(%S+) (%S+) (%S+) ?(%S*)$')
+    if seen_digest ~= '' and seen_digest ~= ARGV[12] then return { from_id, -1, at } end
+  end
 end
 if not to_id then
   fresh = 1
@@ -117,7 +131,7 @@ if not to_id then
   else
     from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(fields))
   end
-  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at, 'EX', ARGV[6]) end
+  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at .. ' ' .. ARGV[12], 'EX', ARGV[6]) end
 end
 local function message(id)
   local m = { id = id, from = ARGV[2], to = ARGV[3], text = ARGV[4], sentAt = tonumber(at) }

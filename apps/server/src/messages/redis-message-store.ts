@@ -2,11 +2,14 @@ import { limits, type ChatMessage, type ClientId, type DirectMessage, type RoomN
 import type { RedisClientType } from "redis";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { Batches, type BatchBounds } from "../redis/batches.ts";
+import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import {
-  StoreUnavailableError,
+  ClientIdReusedError,
   dedupeSeconds,
+  fitPage,
   logLength,
   sentAtOf,
+  textDigest,
   type DirectPost,
   type MessageStore,
   type Page,
@@ -26,6 +29,9 @@ const lastPossibleId = "18446744073709551615-18446744073709551615";
 const publisherUid = "chat-store";
 
 type Entry = { id: string; message: Record<string, string> };
+
+/** A room post's answer from the script: its post, or the post that took its clientId with other text. */
+type RoomPosted = Posted & { reused: boolean };
 
 /**
  * A batch of posts holds at most `limits.batchMaxLength` messages and 64 KiB of text (UTF-8):
@@ -51,14 +57,19 @@ export class RedisMessageStore implements MessageStore {
    * go in one script call, stored in the order they were made and published in one packet,
    * so that a busy room costs each member one frame per batch rather than one per message.
    */
-  readonly #roomPosts = new Batches<RoomName, RoomPost, Posted>(
+  readonly #roomPosts = new Batches<RoomName, RoomPost, RoomPosted>(
     (room, posts) => this.#postBatch(room, posts),
     roomBatchBounds,
   );
+  readonly #guard: RequestGuard;
+  readonly #timeoutMs: number;
 
-  constructor(redis: RedisClientType, prefix: string) {
+  /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
+  constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+    this.#guard = guardRequests(redis, timeoutMs);
     // The sharded adapter's channel for the main namespace; a room's own channel appends
     // `<room>#`, and only the workers with members in that room subscribe to it.
     this.#channelPrefix = `${prefix}#/#`;
@@ -70,12 +81,15 @@ export class RedisMessageStore implements MessageStore {
   #dedupeKey = (kind: "room" | "dm", user: UserName, clientId: string | undefined) =>
     `${this.#prefix}:sent:${kind}:${user}:${clientId ?? "-"}`;
 
-  postToRoom(post: RoomPost): Promise<Posted> {
-    return this.#roomPosts.submit(post.room, post);
+  async postToRoom(post: RoomPost): Promise<Posted> {
+    // Bounded here too: a post queued behind a batch that Redis does not answer waits for it.
+    const { reused, ...posted } = await withDeadline(this.#roomPosts.submit(post.room, post), this.#timeoutMs);
+    if (reused && post.clientId !== undefined) throw new ClientIdReusedError(post.clientId);
+    return posted;
   }
 
   /** One script call for `posts` (in order); a failure is every post's. */
-  async #postBatch(room: RoomName, posts: RoomPost[]): Promise<Posted[]> {
+  async #postBatch(room: RoomName, posts: RoomPost[]): Promise<RoomPosted[]> {
     const reply = (await this.#guard(() =>
       postToRoomScript.run(
         this.#redis,
@@ -87,19 +101,19 @@ export class RedisMessageStore implements MessageStore {
           publisherUid,
           roomOf(room),
           room,
-          ...posts.flatMap(({ from, text, clientId, senderSocket }) => [from, text, clientId ?? "", senderSocket]),
+          ...posts.flatMap(({ from, text, clientId, senderSocket }) => [from, text, clientId ?? "", senderSocket, textDigest(text)]),
         ],
       ),
     )) as (string | number)[];
     // [id1, fresh1, id2, fresh2, ...]: a repeat answers with its first id, as a fresh post does.
     return posts.map((_, i) => {
       const id = String(reply[2 * i]);
-      return { id, sentAt: sentAtOf(id) };
+      return { id, sentAt: sentAtOf(id), reused: reply[2 * i + 1] === -1 };
     });
   }
 
   async postDirect({ from, to, text, clientId, senderSocket }: DirectPost): Promise<Posted> {
-    const [id, , sentAt] = (await this.#guard(() =>
+    const [id, fresh, sentAt] = (await this.#guard(() =>
       postDirectScript.run(
         this.#redis,
         [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
@@ -115,24 +129,28 @@ export class RedisMessageStore implements MessageStore {
           userRoomOf(to),
           userRoomOf(from),
           senderSocket,
+          textDigest(text),
         ],
       ),
     )) as [string, number, string];
+    if (fresh === -1 && clientId !== undefined) throw new ClientIdReusedError(clientId);
     return { id, sentAt: Number(sentAt) };
   }
 
-  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
+  async findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
     const seen = await this.#guard(() => this.#redis.get(this.#dedupeKey("dm", from, clientId)));
-    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt>".
-    const [, id, sentAt] = seen?.split(" ") ?? [];
-    return id === undefined ? undefined : { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
+    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt> <digest>"
+    // (no digest in a key written before digests were kept: it matches any text).
+    const [, id, sentAt, digest] = seen?.split(" ") ?? [];
+    if (id === undefined) return undefined;
+    if (digest !== undefined && digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
+    return { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
-    const page = await this.#read(this.#roomKey(room), range);
-    return {
-      more: page.more,
-      messages: page.entries.map(({ id, message }) => ({
+    const entries = await this.#read(this.#roomKey(room), range);
+    return fitPage(
+      entries.map(({ id, message }): ChatMessage => ({
         id,
         room,
         from: message.from ?? "",
@@ -140,14 +158,15 @@ export class RedisMessageStore implements MessageStore {
         sentAt: sentAtOf(id),
         ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
       })),
-    };
+      range.limit,
+      "after" in range ? "start" : "end",
+    );
   }
 
   async readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {
-    const page = await this.#read(this.#inboxKey(user), range);
-    return {
-      more: page.more,
-      messages: page.entries.map(({ id, message }) => ({
+    const entries = await this.#read(this.#inboxKey(user), range);
+    return fitPage(
+      entries.map(({ id, message }): DirectMessage => ({
         id,
         from: message.from ?? "",
         to: message.to ?? "",
@@ -155,36 +174,25 @@ export class RedisMessageStore implements MessageStore {
         sentAt: message.sentAt === undefined ? sentAtOf(id) : Number(message.sentAt),
         ...(message.clientId === undefined ? {} : { clientId: message.clientId }),
       })),
-    };
+      range.limit,
+      "after" in range ? "start" : "end",
+    );
   }
 
-  /** One more entry than asked tells whether there is more. */
-  async #read(key: string, range: Range): Promise<{ entries: Entry[]; more: boolean }> {
+  /**
+   * Up to one more entry than asked, oldest first, nearest the id given: the page is cut
+   * from them (see `fitPage`), and one left over tells that there is more.
+   */
+  async #read(key: string, range: Range): Promise<Entry[]> {
     const count = range.limit + 1;
     // Nothing comes before the first possible id or after the last; Redis calls such a range an error.
-    if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) {
-      return { entries: [], more: false };
-    }
+    if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) return [];
     if ("after" in range) {
-      const entries = (await this.#guard(() =>
-        this.#redis.xRange(key, `(${range.after}`, "+", { COUNT: count }),
-      )) as Entry[];
-      return { entries: entries.slice(0, range.limit), more: entries.length > range.limit };
+      return (await this.#guard(() => this.#redis.xRange(key, `(${range.after}`, "+", { COUNT: count }))) as Entry[];
     }
     const newestFirst = (await this.#guard(() =>
       this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, "-", { COUNT: count }),
     )) as Entry[];
-    return { entries: newestFirst.slice(0, range.limit).reverse(), more: newestFirst.length > range.limit };
-  }
-
-  /** Fails fast while Redis is away (nothing is queued to run later), as `unavailable`. */
-  async #guard<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#redis.isReady) throw new StoreUnavailableError(new Error("not connected"));
-    try {
-      return await command();
-    } catch (error) {
-      if (!this.#redis.isReady) throw new StoreUnavailableError(error);
-      throw error;
-    }
+    return newestFirst.reverse();
   }
 }
