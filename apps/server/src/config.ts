@@ -46,6 +46,13 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "expected 1 to 64 letters, digits or _ . : -" })
     .default("socket.io"),
+  /**
+   * How long a request waits for Redis before it is answered `unavailable`, in milliseconds;
+   * also how long `/readyz` waits for Redis to answer PING. Redis that is down is noticed at
+   * once; this bounds Redis that hangs. Raise it for a Redis that is slow but alive (a long
+   * fork, a busy replica link); lower it to fail over sooner.
+   */
+  REDIS_TIMEOUT_MS: wholeNumber(100, 60_000).default(3000),
   /** How long a shutdown may take before workers are killed, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   /**
@@ -90,8 +97,8 @@ Options (each also read from the environment variable in capitals):
 ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
   --help                         show this help
 
-Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
-AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
+Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, REDIS_TIMEOUT_MS=3000,
+SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;

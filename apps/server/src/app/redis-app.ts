@@ -23,18 +23,19 @@ export function createRedisChatApp(
   { log, metrics }: { log: Log; metrics: ChatMetrics },
 ): ChatApp {
   const prefix = config.REDIS_PREFIX;
+  const bound = { timeoutMs: config.REDIS_TIMEOUT_MS };
   const app = createChatApp(
     httpServer,
     {
       log,
       metrics,
-      messages: new RedisMessageStore(redis.pub, prefix),
-      presence: new RedisPresenceStore(redis.pub, prefix),
-      limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
+      messages: new RedisMessageStore(redis.pub, prefix, bound),
+      presence: new RedisPresenceStore(redis.pub, prefix, bound),
+      limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, bound)),
     },
     {
       ...appOptionsOf(config),
-      adapter: shardedRoomAdapter(redis, prefix),
+      adapter: shardedRoomAdapter(redis, prefix, bound),
       // Half the shutdown budget, so that the primary does not have to kill the worker.
       drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
     },

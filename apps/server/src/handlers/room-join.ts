@@ -16,18 +16,24 @@ export const roomJoin =
     if (!already && chatRoomsOf(socket.rooms).length >= limits.roomsPerConnectionMax) {
       return fail("rate_limited", `a connection may be in at most ${limits.roomsPerConnectionMax} rooms`);
     }
-    // Join before reading: whatever is stored after the read is then delivered live, so
-    // nothing falls between the two (the client drops what it gets twice).
-    await socket.join(socketRoom);
-    const page =
-      after === undefined
-        ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
-        : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
-    if (!already) {
-      const user = socket.data.name;
-      if (announced(await presence.enter({ scope: socketRoom, user, socketId: socket.id }), "arrival")) {
-        socket.to(socketRoom).emit("presence:joined", { room, user });
+    try {
+      // Join before reading: whatever is stored after the read is then delivered live, so
+      // nothing falls between the two (the client drops what it gets twice).
+      await socket.join(socketRoom);
+      const page =
+        after === undefined
+          ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
+          : await messages.readRoom(room, { after, limit: limits.resumeMaxLength });
+      if (!already) {
+        const user = socket.data.name;
+        if (announced(await presence.enter({ scope: socketRoom, user, socketId: socket.id }), "arrival")) {
+          socket.to(socketRoom).emit("presence:joined", { room, user });
+        }
       }
+      return ok({ room, messages: page.messages, more: after === undefined ? false : page.more });
+    } catch (error) {
+      // A join that failed (Redis away) leaves the connection as it was: its retry is a first join.
+      if (!already) Promise.resolve(socket.leave(socketRoom)).catch(() => undefined);
+      throw error;
     }
-    return ok({ room, messages: page.messages, more: after === undefined ? false : page.more });
   };

@@ -4,6 +4,7 @@ import { AggregatorRegistry, Gauge, register, Registry } from "prom-client";
 import { serveOps, type Readiness } from "./http.ts";
 import { answerWorkers, askPrimary } from "./ipc.ts";
 import { createProcessMetrics, watchRedis, type ChatMetrics } from "./metrics.ts";
+import { withDeadline } from "../redis/request-guard.ts";
 
 /**
  * The operations endpoints and metrics of each role. In a cluster, a worker answers the
@@ -60,15 +61,17 @@ export function answerOpsQueries(state: ClusterState): void {
 }
 
 export interface RedisState {
-  pub: { readonly isReady: boolean };
+  pub: { readonly isReady: boolean; ping(): Promise<string> };
   sub: { readonly isReady: boolean };
 }
 
 /**
  * In a cluster worker: its metrics (in prom-client's global registry, which the primary
  * gathers) and the endpoints on `httpServer`. Call before Socket.IO attaches to the server.
+ * Ready needs Redis to answer PING within `redisTimeoutMs`: a hung Redis keeps its
+ * connections open, and only an answer tells it from a live one.
  */
-export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatMetrics {
+export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, redisTimeoutMs: number): ChatMetrics {
   const metrics = createProcessMetrics(register);
   watchRedis(register, [
     { role: "publisher", isReady: () => redis.pub.isReady },
@@ -77,11 +80,13 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatM
   serveOps(httpServer, {
     readiness: async (): Promise<Readiness> => {
       const problems: string[] = [];
+      const ping = redis.pub.isReady ? await answersPing(redis.pub, redisTimeoutMs) : undefined;
       const checks: Record<string, unknown> = {
-        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady },
+        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady, ...(ping && { ping: ping.ok }) },
       };
       if (!redis.pub.isReady) problems.push("the Redis publisher is not ready");
       if (!redis.sub.isReady) problems.push("the Redis subscriber is not ready");
+      if (ping?.ok === false) problems.push(`Redis did not answer PING: ${ping.reason}`);
       try {
         const cluster = await askPrimary("cluster", clusterQueryTimeoutMs);
         checks.workers = { ready: cluster.readyWorkers, expected: cluster.workers };
@@ -97,6 +102,16 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatM
     metrics: () => askPrimary("metrics", metricsQueryTimeoutMs),
   });
   return metrics;
+}
+
+async function answersPing(client: RedisState["pub"], timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    await withDeadline(client.ping(), timeoutMs);
+    return { ok: true };
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    return { ok: false, reason: cause instanceof Error ? cause.message : String(cause) };
+  }
 }
 
 /** In the single process without Redis: its own metrics; ready once it listens. */

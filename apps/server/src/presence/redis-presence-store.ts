@@ -1,6 +1,7 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { Batches } from "../redis/batches.ts";
+import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import { changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
 import {
   presenceTtlMs,
@@ -60,9 +61,14 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #keyPrefix: string;
   readonly #scopesKey: string;
   readonly #changes: Batches<"changes", Change, PresenceShift>;
+  readonly #guard: RequestGuard;
+  readonly #timeoutMs: number;
 
-  constructor(redis: RedisClientType, prefix: string) {
+  /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
+  constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
+    this.#timeoutMs = timeoutMs;
+    this.#guard = guardRequests(redis, timeoutMs);
     this.#keyPrefix = `${prefix}:presence:`;
     this.#scopesKey = `${prefix}:presence-scopes`;
     this.#changes = new Batches((_, changes) => this.#send(changes), {
@@ -81,7 +87,9 @@ export class RedisPresenceStore implements PresenceStore {
     const now = Date.now();
     const args = [String(now), String(now + presenceTtlMs), keyTtlMs, this.#keyPrefix];
     for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
-    return shiftsOf(await changeScript.run(this.#redis, [this.#scopesKey], args));
+    // Not refused while Redis is away: node-redis sends the changes once it is back, in order.
+    // Bounded, so that a hung Redis holds neither the changes queued behind nor a `room:join`.
+    return shiftsOf(await withDeadline(changeScript.run(this.#redis, [this.#scopesKey], args), this.#timeoutMs));
   }
 
   enter(session: PresenceSession): Promise<PresenceShift> {
@@ -93,12 +101,12 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
-    const users = await this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf");
+    const users = await this.#guard(() => this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf"));
     return users.sort();
   }
 
   async isPresent(scope: PresenceScope, user: UserName): Promise<boolean> {
-    const expiry = await this.#redis.zScore(this.#usersKey(scope), user);
+    const expiry = await this.#guard(() => this.#redis.zScore(this.#usersKey(scope), user));
     return expiry !== null && expiry > Date.now();
   }
 

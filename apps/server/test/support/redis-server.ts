@@ -20,6 +20,10 @@ export interface OwnRedis {
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: Redis keeps its connections open and answers nothing, as a hung server does. */
+  hang(): void;
+  /** SIGCONT after `hang`; harmless otherwise. */
+  resume(): void;
   /** Stops the server for good and removes its directory. */
   dispose(): Promise<void>;
 }
@@ -50,6 +54,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
   const stop = async () => {
     const running = child;
+    running?.kill("SIGCONT");
     child = undefined;
     if (running === undefined || running.exitCode !== null) return;
     const gone = new Promise((resolve) => running.once("exit", resolve));
@@ -62,6 +67,8 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     url: `redis://127.0.0.1:${port}`,
     start,
     stop,
+    hang: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     dispose: async () => {
       await stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectClient,
+  sleep,
+  startOwnRedis,
+  startServer,
+  type OwnRedis,
+  type RunningServer,
+  type TestClient,
+} from "./support/index.ts";
+import { httpGet, settle } from "./support/ops.ts";
+import { within } from "./support/processes.ts";
+import { ok, refused } from "./support/requests.ts";
+import { unique } from "./support/topology.ts";
+
+/**
+ * Redis that has gone away, and Redis that hangs (the process stopped: connections open,
+ * nothing answered). Either way, every request that needs Redis is answered `unavailable`
+ * within a few seconds, never left waiting for Redis to come back and never given a wrong
+ * answer (a user "not online" because presence could not be read); `/readyz` says 503.
+ * Once Redis is back, the same requests succeed. A server of one worker on a Redis of the
+ * test's own, which the test stops, restarts, SIGSTOPs and SIGCONTs.
+ */
+describe("Redis down or hung: requests that need it answer unavailable promptly", () => {
+  let redis: OwnRedis;
+  let server: RunningServer;
+  let alice: TestClient;
+  let bob: TestClient;
+  const room = unique("trouble");
+  /** The most a troubled request may take to be answered: the setting's default, and room for a busy machine. */
+  const answerBoundMs = 12_000;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    server = await startServer({ workers: 1, env: { REDIS_URL: redis.url } });
+    alice = await connectClient(server.url, "alice");
+    bob = await connectClient(server.url, "bob");
+    for (const client of [alice, bob]) await ok(client, "room:join", { room });
+    await ok(alice, "message:send", { room, text: "before the trouble" });
+  }, 120_000);
+  afterAll(async () => {
+    redis?.resume();
+    for (const client of [alice, bob]) client?.close();
+    await server?.stop();
+    await redis?.dispose();
+  }, 30_000);
+
+  /** Every request that needs Redis, each answered `unavailable` within the bound; `/readyz` 503. */
+  const expectUnavailable = async (state: string) => {
+    const started = Date.now();
+    const errors = await within(
+      Promise.all([
+        refused(alice, "dm:send", { to: "bob", text: "are you there?" }),
+        refused(alice, "dm:send", { to: "bob", text: "are you there?", clientId: unique("dm-trouble") }),
+        refused(alice, "presence:who", { room }),
+        refused(alice, "history:fetch", { room }),
+        refused(alice, "room:join", { room, after: "0-0" }),
+        refused(alice, "room:join", { room: unique("new-room") }),
+        refused(alice, "message:send", { room, text: "into the void" }),
+        refused(alice, "dm:fetch", {}),
+      ]),
+      answerBoundMs,
+      `requests while Redis is ${state}`,
+    );
+    const answeredMs = Date.now() - started;
+    expect(errors.map((error) => error.code)).toEqual(Array(errors.length).fill("unavailable"));
+    const ready = await within(httpGet(`${server.url}/readyz`), answerBoundMs, `/readyz while Redis is ${state}`);
+    expect(ready.status).toBe(503);
+    console.info(`Redis ${state}: every request answered unavailable within ${answeredMs} ms; /readyz: ${ready.body}`);
+  };
+
+  /** Once Redis is back: ready again, bob online again, and each request succeeds. */
+  const expectRecovered = async () => {
+    expect((await settle(() => httpGet(`${server.url}/readyz`), (answer) => answer.status === 200, 30_000)).status).toBe(200);
+    // Presence lost with a restarted Redis comes back with the next refresh (every 5 s).
+    for (let waited = 0; waited < 20_000; waited += 250) {
+      if ((await ok(alice, "presence:who", { room })).users.includes("bob")) break;
+      await sleep(250);
+    }
+    expect((await ok(alice, "presence:who", { room })).users).toEqual(["alice", "bob"]);
+    await ok(alice, "dm:send", { to: "bob", text: unique("back") });
+    await ok(alice, "message:send", { room, text: unique("back") });
+    await ok(alice, "history:fetch", { room });
+  };
+
+  it("Redis hung (SIGSTOP): unavailable within a few seconds, /readyz 503; all well after SIGCONT", async () => {
+    redis.hang();
+    try {
+      await expectUnavailable("hung");
+    } finally {
+      redis.resume();
+    }
+    await expectRecovered();
+  }, 90_000);
+
+  it("Redis down: unavailable promptly (no waiting for Redis to return, no 'not online'), /readyz 503; all well once it is back", async () => {
+    await redis.stop();
+    try {
+      await expectUnavailable("down");
+    } finally {
+      await redis.start();
+    }
+    await expectRecovered();
+  }, 90_000);
+});
