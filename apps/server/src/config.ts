@@ -75,6 +75,13 @@ const ConfigSchema = z.object({
   SEND_RATE_PER_USER: wholeNumber(1, 100_000).default(20),
   /** Largest packet a client may send, in bytes; larger ones close the connection. */
   MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
+  /**
+   * Most bytes that may wait to be written to one connection (beyond what the kernel holds);
+   * a connection with more is not reading, and is closed with a `session:closing` notice
+   * (`backlogged`). Each connection may hold this much of a worker's memory: lower it for
+   * many connections on little memory; raise it for clients on slow links in busy rooms.
+   */
+  MAX_BUFFERED_BYTES: wholeNumber(65_536, 1_000_000_000).default(1_048_576),
   /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
   LOG_FORMAT: z.enum(["text", "json"], { error: 'expected "text" or "json"' }).default("text"),
 });
@@ -99,7 +106,7 @@ ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
 
 Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, REDIS_TIMEOUT_MS=3000,
 SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
-SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
+SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

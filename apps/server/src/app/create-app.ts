@@ -8,6 +8,7 @@ import { defineHandler, splitAck } from "../handlers/define-handler.ts";
 import { createActions } from "../handlers/index.ts";
 import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
+import { limitOutput } from "../limits/output-limit.ts";
 import { RefusedConnection } from "../auth/refused-connection.ts";
 import { trustHandshakeName } from "../auth/trust.ts";
 import { InFlight } from "./in-flight.ts";
@@ -37,6 +38,8 @@ export interface ChatAppOptions {
   maxPayloadBytes?: number;
   /** Connections this process holds before it refuses new handshakes with `unavailable`; unset, no limit. */
   maxConnections?: number;
+  /** Bytes that may wait to be written to one connection before it is closed (`limits/output-limit.ts`); unset, no limit. */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -46,7 +49,15 @@ export interface ChatAppOptions {
 export function createChatApp(
   httpServer: HttpServer,
   makeDeps: ChatDeps | ((io: ChatServer) => ChatDeps),
-  { adapter, drainTimeoutMs = 5_000, authenticate: identify = trustHandshakeName, cors, maxPayloadBytes, maxConnections }: ChatAppOptions = {},
+  {
+    adapter,
+    drainTimeoutMs = 5_000,
+    authenticate: identify = trustHandshakeName,
+    cors,
+    maxPayloadBytes,
+    maxConnections,
+    maxBufferedBytes,
+  }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
     wsEngine: TurnWebSocketServer,
@@ -115,6 +126,7 @@ export function createChatApp(
 
   io.on("connection", (socket: ChatSocket) => {
     trimConnection(socket);
+    if (maxBufferedBytes !== undefined) limitOutput(socket, maxBufferedBytes, log);
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();

@@ -1,5 +1,5 @@
-import type { WebSocket } from "ws";
 import type { ChatSocket } from "../app/chat-socket.ts";
+import { websocketOf } from "./engine-websocket.ts";
 import { socketOf } from "./ws-raw-socket.ts";
 
 /** What the trimmed parts of a connection's handshake are left pointing to: one object for all. */
@@ -25,7 +25,7 @@ export function trimConnection(socket: ChatSocket): void {
   // Socket.IO reads it again only to connect to another namespace, which this server has not.
   Object.assign(socket.conn, { request: undefined });
   Object.assign(socket.handshake, { headers: nothing, query: nothing, url: "" });
-  const websocket = (socket.conn.transport as { socket?: WebSocket }).socket;
+  const websocket = websocketOf(socket.conn);
   if (websocket === undefined) return;
   for (const listener of websocket.listeners("error")) {
     if (listener.name === "onUpgradeError") websocket.removeListener("error", listener as Listener);

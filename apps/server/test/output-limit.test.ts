@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClient, startServer, type RunningServer, type TestClient } from "./support/index.ts";
+import { childPids, spawnChatCli, type LineProcess } from "./support/processes.ts";
+import { openRawChat, rssOf, type RawChat } from "./support/raw-engine.ts";
+import { ok } from "./support/requests.ts";
+import { unique } from "./support/topology.ts";
+import { inbox, sendLine } from "./support/wire.ts";
+
+/**
+ * A client that stops reading cannot make a worker hold what it asks for without limit:
+ * answers are bounded in bytes (pages of history, inbox and catch-up say there is more), and
+ * a connection with more waiting to be written to it than MAX_BUFFERED_BYTES is closed, with
+ * a `session:closing` notice it reads if it reads again. One worker, so that the stalled
+ * client and the clients that keep talking share it; the room is full of long lines of
+ * three-byte characters (about 6 kB each).
+ */
+describe("output waiting for a client that does not read is bounded", () => {
+  let server: RunningServer;
+  let worker: number;
+  const room = unique("long");
+  const longLine = (i: number) => `${String(i).padStart(4, "0")} ${"€".repeat(1990)}`;
+  const raws: RawChat[] = [];
+  const clients: TestClient[] = [];
+  let cli: LineProcess | undefined;
+  const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+  /**
+   * How much a worker's RSS may grow and stay grown: generous (the machine is shared), yet
+   * below what fifteen unread catch-ups held before answers were bounded (about 30 MB more).
+   */
+  const rssSlack = 16 * 2 ** 20;
+  /** After hundreds of pages answered, the heap has grown a little too. */
+  const rssSlackAfterFlood = 32 * 2 ** 20;
+
+  beforeAll(async () => {
+    server = await startServer({
+      workers: 1,
+      env: { SEND_RATE_PER_CONNECTION: "100000", SEND_RATE_PER_USER: "100000" },
+    });
+    const workers = childPids(server.child.pid ?? -1);
+    expect(workers).toHaveLength(1);
+    worker = workers[0] ?? -1;
+    const filler = await connectClient(server.url, "filler");
+    clients.push(filler);
+    await ok(filler, "room:join", { room });
+    const acks = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => filler.timeout(60_000).emitWithAck("message:send", { room, text: longLine(i) })),
+    );
+    expect(acks.filter((ack) => !ack.ok)).toEqual([]);
+    filler.close();
+  }, 180_000);
+  afterAll(async () => {
+    cli?.child.kill("SIGCONT");
+    await cli?.kill();
+    raws.forEach((chat) => chat.ws.destroy());
+    clients.forEach((client) => client.close());
+    await server?.stop();
+  }, 30_000);
+
+  /** A raw WebSocket client in the room that then stops reading (and answering pings). */
+  const stalledInRoom = async (name: string): Promise<RawChat> => {
+    const chat = await openRawChat(server.port, name);
+    raws.push(chat);
+    const [joined] = await chat.request("room:join", [{ room }]);
+    expect(joined).toMatchObject({ ok: true });
+    chat.answerPings = false;
+    chat.ws.pause();
+    return chat;
+  };
+
+  /** Two fresh clients on the (only) worker still talk to each other. */
+  const expectOthersStillTalk = async () => {
+    const a = await connectClient(server.url, unique("a"));
+    const b = await connectClient(server.url, unique("b"));
+    clients.push(a, b);
+    const atB = inbox(b);
+    const text = unique("still talking");
+    await sendLine(a, text);
+    await atB.waitForText(text);
+  };
+
+  let nextAckId = 1000;
+  /** Sends `count` requests of `event` without waiting for (or reading) their answers. */
+  const flood = (chat: RawChat, count: number, event: string, payload: unknown) => {
+    for (let i = 0; i < count; i++) chat.ws.sendText(`42${nextAckId++}${JSON.stringify([event, payload])}`);
+  };
+
+  it("fifteen catch-up joins (after 0-0) from a client that reads nothing leave the worker within a few MB; others keep talking", async () => {
+    const before = rssOf(worker);
+    const stalled = await stalledInRoom("stalled");
+    flood(stalled, 15, "room:join", { room, after: "0-0" });
+    // The worker reads the joins before it reads the probe's requests, which come later.
+    await expectOthersStillTalk();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = rssOf(worker);
+    console.info(`15 catch-up joins unread: worker RSS ${mb(before)} MB before, ${mb(after)} MB after`);
+    expect(after - before).toBeLessThan(rssSlack);
+  }, 60_000);
+
+  it("a client with more than MAX_BUFFERED_BYTES unread is closed with a reason it reads if it reads again; memory returns", async () => {
+    const before = rssOf(worker);
+    const stalled = await stalledInRoom("hoarder");
+    // Each page is at most 64 KiB of text: three hundred are far more than the kernel's buffers and the cap.
+    flood(stalled, 300, "history:fetch", { room, limit: 100 });
+    const line = await server.waitForLine(/backlogged/, 60_000);
+    expect(line).toMatch(/hoarder/);
+    stalled.ws.resume();
+    expect(await stalled.ws.closedWithin(20_000)).toBe(true);
+    expect(stalled.events("session:closing")).toEqual([{ code: "backlogged", message: expect.stringMatching(/bytes/) }]);
+    await expectOthersStillTalk();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = rssOf(worker);
+    console.info(`300 pages unread: worker RSS ${mb(before)} MB before, ${mb(after)} MB after the client was closed`);
+    expect(after - before).toBeLessThan(rssSlackAfterFlood);
+  }, 120_000);
+
+  it("the terminal client prints why it was closed, and reconnects", async () => {
+    cli = spawnChatCli("sleeper", server.url);
+    await cli.waitForLine(/^connected, id: /, 30_000);
+    const pid = cli.child.pid ?? -1;
+    process.kill(pid, "SIGSTOP");
+    const sender = await connectClient(server.url, "shouter");
+    clients.push(sender);
+    const cutsBefore = server.lines.filter((line) => /backlogged/.test(line)).length;
+    // About 12 MB to a client that reads nothing.
+    const acks = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => sender.timeout(60_000).emitWithAck("message:send", { room: "lobby", text: longLine(i) })),
+    );
+    expect(acks.filter((ack) => !ack.ok)).toEqual([]);
+    for (let waited = 0; waited < 30_000; waited += 200) {
+      if (server.lines.filter((line) => /backlogged/.test(line)).length > cutsBefore) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    process.kill(pid, "SIGCONT");
+    expect(await cli.waitForLine(/^error: backlogged: /, 30_000)).toMatch(/bytes/);
+    await cli.waitForLine(/^disconnected \(/, 30_000);
+    const connections = () => cli?.stdout.filter((line) => /^connected, id: /.test(line)).length ?? 0;
+    for (let waited = 0; waited < 30_000 && connections() < 2; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(connections()).toBe(2);
+  }, 180_000);
+});
