@@ -22,7 +22,11 @@ export const ErrorCode = z.enum([
    * resends the same text; a new message needs a new clientId.
    */
   "client_id_reused",
-  /** A dependency (Redis) is down; nothing was done, so the request may be retried. */
+  /**
+   * A dependency (Redis) is down or does not answer in time; the request may be retried. A
+   * send refused this way while Redis hung may still be stored once Redis wakes: its retry
+   * with the same clientId and text is then answered with that message's id.
+   */
   "unavailable",
   /** A fault of the server; the request may or may not have taken effect. */
   "internal",
