@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, startServer, type RunningServer, type TestClient } from "./support/index.ts";
 import { record, type Recorder } from "./support/recorder.ts";
-import { ok, refused } from "./support/requests.ts";
+import { ok, refused, request } from "./support/requests.ts";
 import { unique } from "./support/topology.ts";
 
 /**
@@ -43,6 +43,21 @@ describe("a clientId reused with other text", () => {
     expect(shown.map((message) => message.text)).toEqual(["the first text", marker]);
     const stored = (await ok(b, "history:fetch", { room, limit: 100 })).messages.filter((message) => message.clientId === clientId);
     expect(stored.map(({ id, text }) => ({ id, text }))).toEqual([{ id: first.id, text: "the first text" }]);
+  });
+
+  it("in one burst (one batch to Redis): the first text is stored, the other refused", async () => {
+    const clientId = unique("burst");
+    // Lines in flight first, so that the two queue behind them and most likely go to Redis in one batch.
+    const fillers = Array.from({ length: 10 }, (_, i) => request(a, "message:send", { room, text: `filler ${i}` }));
+    const [first, second] = await Promise.all([
+      request(a, "message:send", { room, text: "burst first", clientId }),
+      request(a, "message:send", { room, text: "burst second", clientId }),
+    ]);
+    expect((await Promise.all(fillers)).every((ack) => ack.ok)).toBe(true);
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: false, error: { code: "client_id_reused" } });
+    const stored = (await ok(b, "history:fetch", { room, limit: 100 })).messages.filter((message) => message.clientId === clientId);
+    expect(stored.map((message) => message.text)).toEqual(["burst first"]);
   });
 
   it("in a direct message: refused with client_id_reused; the inboxes hold the first text only", async () => {
