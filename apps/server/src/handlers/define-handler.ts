@@ -11,8 +11,7 @@ import type { ChatSocket } from "../app/chat-socket.ts";
 import type { InFlight } from "../app/in-flight.ts";
 import type { Log } from "../logging/log.ts";
 import { countingAcks, noMetrics, type ChatMetrics } from "../ops/metrics.ts";
-import { ClientIdReusedError } from "../messages/message-store.ts";
-import { StoreUnavailableError } from "../redis/store-unavailable.ts";
+import { ClientIdReusedError, StoreUnavailableError } from "../messages/message-store.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
 
@@ -64,7 +63,7 @@ export function defineHandler<E extends ClientEventName>(
       } catch (error) {
         if (error instanceof StoreUnavailableError) {
           log.error(`could not handle ${event} from ${who}`, error);
-          ack(fail("unavailable", "the service cannot reach its store right now; try again"));
+          ack(fail("unavailable", "the service cannot store messages right now; try again"));
         } else if (error instanceof ClientIdReusedError) {
           log.error(`refused ${event} from ${who}: clientId ${error.clientId} reused with other text`);
           ack(fail("client_id_reused", error.message));

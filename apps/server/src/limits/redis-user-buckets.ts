@@ -2,7 +2,7 @@ import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
-import { StoreUnavailableError } from "../redis/store-unavailable.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 import type { UserBuckets } from "./send-limiter.ts";
 import { rateOf, refillMsOf, type Rate, type Take } from "./token-bucket.ts";
 

@@ -78,6 +78,17 @@ export interface MessageStore {
   readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>>;
 }
 
+/**
+ * The store cannot be reached, or does not answer in time: the request is answered
+ * `unavailable`, and the caller may try again.
+ */
+export class StoreUnavailableError extends Error {
+  override name = "StoreUnavailableError";
+  constructor(cause: unknown) {
+    super("the message store is unreachable", { cause });
+  }
+}
+
 /** A post repeated a clientId with other text than the post that first used it: nothing was stored. */
 export class ClientIdReusedError extends Error {
   override name = "ClientIdReusedError";

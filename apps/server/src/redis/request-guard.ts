@@ -1,4 +1,4 @@
-import { StoreUnavailableError } from "./store-unavailable.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 
 /** How long a request waits for Redis when REDIS_TIMEOUT_MS does not say. */
 export const defaultRedisTimeoutMs = 3000;
