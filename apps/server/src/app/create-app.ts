@@ -8,7 +8,7 @@ import { defineHandler, splitAck } from "../handlers/define-handler.ts";
 import { createActions } from "../handlers/index.ts";
 import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
-import { limitOutput } from "../limits/output-limit.ts";
+import { limitOutput } from "./output-limit.ts";
 import { RefusedConnection } from "../auth/refused-connection.ts";
 import { trustHandshakeName } from "../auth/trust.ts";
 import { InFlight } from "./in-flight.ts";
@@ -38,7 +38,7 @@ export interface ChatAppOptions {
   maxPayloadBytes?: number;
   /** Connections this process holds before it refuses new handshakes with `unavailable`; unset, no limit. */
   maxConnections?: number;
-  /** Bytes that may wait to be written to one connection before it is closed (`limits/output-limit.ts`); unset, no limit. */
+  /** Bytes that may wait to be written to one connection before it is closed (`app/output-limit.ts`); unset, no limit. */
   maxBufferedBytes?: number;
 }
 

@@ -1,5 +1,5 @@
 import type { SessionClosing } from "@chat/protocol";
-import type { ChatSocket } from "../app/chat-socket.ts";
+import type { ChatSocket } from "./chat-socket.ts";
 import type { Log } from "../logging/log.ts";
 import { websocketOf, type EngineConnection } from "../seams/engine-websocket.ts";
 
