@@ -22,8 +22,17 @@ interface Watch {
 /** Per Engine.IO connection; the listeners below are shared by every connection and find theirs here. */
 const watches = new WeakMap<EngineConnection, Watch>();
 
-const sizeOf = (data: unknown): number =>
-  typeof data === "string" ? Buffer.byteLength(data) : ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data.byteLength : 0;
+/** The last packet measured: a broadcast hands every member the same encoded string, measured once. */
+let lastData: unknown;
+let lastSize = 0;
+
+const sizeOf = (data: unknown): number => {
+  if (data === lastData) return lastSize;
+  lastData = data;
+  lastSize =
+    typeof data === "string" ? Buffer.byteLength(data) : ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data.byteLength : 0;
+  return lastSize;
+};
 
 /**
  * What waits to be written to a connection is what Engine.IO holds while its transport is
