@@ -27,7 +27,7 @@ describe("output waiting for a client that does not read is bounded", () => {
    * How much a worker's RSS may grow and stay grown: generous (the machine is shared), yet
    * below what fifteen unread catch-ups held before answers were bounded (about 30 MB more).
    */
-  const rssSlack = 16 * 2 ** 20;
+  const rssSlack = 20 * 2 ** 20;
   /** After hundreds of pages answered, the heap has grown a little too. */
   const rssSlackAfterFlood = 32 * 2 ** 20;
 
@@ -90,6 +90,12 @@ describe("output waiting for a client that does not read is bounded", () => {
   };
 
   it("fifteen catch-up joins (after 0-0) from a client that reads nothing leave the worker within a few MB; others keep talking", async () => {
+    // A reader that does read takes the same answers first, so that the baseline has what serving them costs anyway.
+    const warm = await connectClient(server.url, "warm-up");
+    await ok(warm, "room:join", { room, after: "0-0" });
+    warm.close();
+    await expectOthersStillTalk();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const before = rssOf(worker);
     const stalled = await stalledInRoom("stalled");
     flood(stalled, 15, "room:join", { room, after: "0-0" });
