@@ -3,7 +3,9 @@ import type { RedisClientType } from "redis";
 import { Batches } from "../redis/batches.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import { changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 import {
+  presenceRefreshMs,
   presenceTtlMs,
   type PresenceExpiry,
   type PresenceScope,
@@ -47,6 +49,14 @@ export const changeBatchSize = 500;
 export const changeGapMs = 20;
 
 /**
+ * How long after Redis comes back presence may still lack sessions: a Redis that restarted
+ * forgot them, and each process enters its own again at its next refresh (every
+ * `presenceRefreshMs`). Meanwhile, reads that could be wrong for want of them (who is
+ * there; that someone is not) are answered `unavailable`.
+ */
+export const presenceSettleMs = 2 * presenceRefreshMs;
+
+/**
  * Presence shared by every process through Redis; see presence-scripts.ts for the keys.
  *
  * Arrivals and departures go out in one queue, in the order they were made: those made in
@@ -63,12 +73,18 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #changes: Batches<"changes", Change, PresenceShift>;
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
+  /** Until then, Redis is back from an outage and presence not yet rebuilt (see `presenceSettleMs`). */
+  #settlingUntil = 0;
 
   /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
   constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
     this.#guard = guardRequests(redis, timeoutMs);
+    // The client is connected by now: each "ready" from here on is a return after an outage.
+    redis.on("ready", () => {
+      this.#settlingUntil = Date.now() + presenceSettleMs;
+    });
     this.#keyPrefix = `${prefix}:presence:`;
     this.#scopesKey = `${prefix}:presence-scopes`;
     this.#changes = new Batches((_, changes) => this.#send(changes), {
@@ -101,13 +117,23 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
+    this.#refuseWhileSettling();
     const users = await this.#guard(() => this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf"));
     return users.sort();
   }
 
   async isPresent(scope: PresenceScope, user: UserName): Promise<boolean> {
     const expiry = await this.#guard(() => this.#redis.zScore(this.#usersKey(scope), user));
-    return expiry !== null && expiry > Date.now();
+    const present = expiry !== null && expiry > Date.now();
+    // Present is sure; absent, just after Redis came back, may only be not entered again yet.
+    if (!present) this.#refuseWhileSettling();
+    return present;
+  }
+
+  #refuseWhileSettling(): void {
+    if (Date.now() < this.#settlingUntil) {
+      throw new StoreUnavailableError(new Error("presence is being rebuilt since Redis came back"));
+    }
   }
 
   /**
