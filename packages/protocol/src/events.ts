@@ -14,6 +14,7 @@ import {
   RoomList,
   RoomPage,
   RoomRef,
+  SessionClosing,
   SyncRequired,
   TypingNotice,
 } from "./rooms.ts";
@@ -46,6 +47,7 @@ export const serverEvents = {
   "presence:left": z.tuple([PresenceChange]),
   "typing:started": z.tuple([TypingNotice]),
   "sync:required": z.tuple([SyncRequired]),
+  "session:closing": z.tuple([SessionClosing]),
 } as const satisfies Record<string, z.ZodTuple>;
 
 export type ClientEventName = keyof typeof clientEvents;
