@@ -6,7 +6,7 @@ import { ok, refused } from "../support/requests.ts";
 
 /** `dm:fetch`: the user's own inbox (what they sent and received), after an id or before one. */
 describe("dm:fetch", () => {
-  const fast = { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000 };
+  const fast = { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000, EVENT_RATE_PER_CONNECTION: 10_000, EVENT_RATE_PER_USER: 10_000 };
 
   /** A sends B `count` messages, in order; their ids. */
   const exchange = async (a: TestClient, count: number): Promise<string[]> => {
