@@ -66,7 +66,13 @@ describe("Redis down or hung: requests that need it answer unavailable promptly"
     expect(errors.map((error) => error.code)).toEqual(Array(errors.length).fill("unavailable"));
     const ready = await within(httpGet(`${server.url}/readyz`), answerBoundMs, `/readyz while Redis is ${state}`);
     expect(ready.status).toBe(503);
-    console.info(`Redis ${state}: every request answered unavailable within ${answeredMs} ms; /readyz: ${ready.body}`);
+    // The operations port hears it from the worker's next report.
+    const detailed = await settle(() => httpGet(`${server.opsUrl}/readyz`), (answer) => answer.status === 503, answerBoundMs);
+    expect(detailed.status).toBe(503);
+    expect((JSON.parse(detailed.body) as { reason: string }).reason).toMatch(
+      state === "hung" ? /Redis did not answer PING|not ready/ : /Redis (publisher|subscriber) is not ready/,
+    );
+    console.info(`Redis ${state}: every request answered unavailable within ${answeredMs} ms; /readyz: ${ready.body}; operations /readyz: ${detailed.body}`);
   };
 
   /**
@@ -76,6 +82,7 @@ describe("Redis down or hung: requests that need it answer unavailable promptly"
    */
   const expectRecovered = async () => {
     expect((await settle(() => httpGet(`${server.url}/readyz`), (answer) => answer.status === 200, 30_000)).status).toBe(200);
+    expect((await settle(() => httpGet(`${server.opsUrl}/readyz`), (answer) => answer.status === 200, 30_000)).status).toBe(200);
     const answers: string[] = [];
     for (let waited = 0; waited < 30_000; waited += 250) {
       const [sent, who] = await Promise.all([

@@ -105,12 +105,13 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, redisT
   serveOps(httpServer, {
     readiness: async (): Promise<Readiness> => {
       const problems: string[] = [];
+      // Told below when not connected; a connected Redis must answer a PING in time.
+      const pingProblem = redis.pub.isReady ? await ping.problemNow() : undefined;
       const checks: Record<string, unknown> = {
-        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady, ping: ping.answering() },
+        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady, ping: redis.pub.isReady && pingProblem === undefined },
       };
       if (!redis.pub.isReady) problems.push("the Redis publisher is not ready");
       if (!redis.sub.isReady) problems.push("the Redis subscriber is not ready");
-      const pingProblem = redis.pub.isReady ? ping.problem() : undefined;
       if (pingProblem !== undefined) problems.push(`Redis did not answer PING: ${pingProblem}`);
       try {
         const cluster = await askPrimary("cluster", clusterQueryTimeoutMs);

@@ -3,7 +3,7 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../../src/config.ts";
 import { MemoryMessageStore } from "../../src/messages/memory-message-store.ts";
-import { ClientIdReusedError, type MessageStore } from "../../src/messages/message-store.ts";
+import { ClientIdReusedError, defaultRetention, type MessageStore, type Retention } from "../../src/messages/message-store.ts";
 import { RedisMessageStore } from "../../src/messages/redis-message-store.ts";
 import { adapterEnvelope } from "../../src/seams/adapter-envelope.ts";
 import { uniquePrefix } from "@chat/test-kit";
@@ -29,11 +29,11 @@ afterAll(async () => {
 const delivered: { room: ChatMessage[]; direct: DirectMessage[] } = { room: [], direct: [] };
 
 describe.each([
-  { kind: "memory", create: (): MessageStore => new MemoryMessageStore({
+  { kind: "memory", create: (retention: Retention = defaultRetention): MessageStore => new MemoryMessageStore({
     room: (_room, _except, message) => void delivered.room.push(message),
     direct: (_room, _except, message) => void delivered.direct.push(message),
-  }) },
-  { kind: "redis", create: (): MessageStore => new RedisMessageStore(redis, prefix, adapterEnvelope) },
+  }, retention) },
+  { kind: "redis", create: (retention: Retention = defaultRetention): MessageStore => new RedisMessageStore(redis, prefix, adapterEnvelope, { retention }) },
 ])("the $kind message store", ({ create }) => {
   let store: MessageStore;
   beforeAll(() => {
@@ -86,5 +86,26 @@ describe.each([
       after = last.id;
     }
     expect(all).toEqual(Array.from({ length: 40 }, (_, i) => line(i)));
+  });
+
+  it("pages are cut from what retention keeps: messages past HISTORY_MAX_AGE take no room in them", async () => {
+    const maxAgeMs = 1_500;
+    const kept = create({ ...defaultRetention, maxAgeMs });
+    const room = unique("kept");
+    const line = (stem: string, i: number) => `${stem} ${String(i).padStart(3, "0")} ${"€".repeat(1990)}`;
+    const say = (text: string) => kept.postToRoom({ room, from: "ann", text, clientId: undefined, senderSocket: "s1" });
+    for (let i = 0; i < 5; i++) await say(line("old", i));
+    await new Promise((resolve) => setTimeout(resolve, maxAgeMs + 200));
+    for (let i = 0; i < 30; i++) await say(line("new", i));
+    const perPage = Math.floor(limits.pageMaxBytes / Buffer.byteLength(line("new", 0)));
+    const fresh = Array.from({ length: 30 }, (_, i) => line("new", i));
+    const first = await kept.readRoom(room, { after: "0-0", limit: 500 });
+    expect(first).toEqual({ messages: expect.any(Array), more: true });
+    expect(first.messages.map((message) => message.text)).toEqual(fresh.slice(0, perPage));
+    const latest = await kept.readRoom(room, { before: undefined, limit: 100 });
+    expect(latest.messages.map((message) => message.text)).toEqual(fresh.slice(-perPage));
+    // Paging back from the oldest kept message finds nothing older: the old ones are gone.
+    const before = await kept.readRoom(room, { before: first.messages[0]?.id ?? "", limit: 100 });
+    expect(before).toEqual({ messages: [], more: false });
   });
 });
