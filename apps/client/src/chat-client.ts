@@ -4,6 +4,7 @@ import {
   DirectMessage,
   MessageBatch,
   PresenceChange,
+  SessionClosing,
   TypingNotice,
   ackSchemaOf,
   defaultRoom,
@@ -284,6 +285,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     print(`* ${shown(notice.data.user)} is typing in ${shown(notice.data.room)}…`);
   });
   socket.on("sync:required", () => void resync());
+  // Why the server is closing this connection; the disconnection follows, and so does the reconnection.
+  socket.on("session:closing", (raw) => {
+    const notice = SessionClosing.safeParse(raw);
+    if (notice.success) print(`error: ${notice.data.code}: ${notice.data.message}`);
+  });
 
   const say = async (room: RoomName, text: string) => {
     if (text.length > limits.textMaxLength) {

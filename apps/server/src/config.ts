@@ -46,6 +46,13 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, { error: "expected 1 to 64 letters, digits or _ . : -" })
     .default("socket.io"),
+  /**
+   * How long a request waits for Redis before it is answered `unavailable`, in milliseconds;
+   * also how long `/readyz` waits for Redis to answer PING. Redis that is down is noticed at
+   * once; this bounds Redis that hangs. Raise it for a Redis that is slow but alive (a long
+   * fork, a busy replica link); lower it to fail over sooner.
+   */
+  REDIS_TIMEOUT_MS: wholeNumber(100, 60_000).default(3000),
   /** How long a shutdown may take before workers are killed, in milliseconds. */
   SHUTDOWN_TIMEOUT_MS: wholeNumber(100, 600_000).default(10_000),
   /**
@@ -100,6 +107,13 @@ const ConfigSchema = z.object({
   /** Largest packet a client may send, in bytes; larger ones close the connection. */
   MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
   /**
+   * Most bytes that may wait to be written to one connection (beyond what the kernel holds);
+   * a connection with more is not reading, and is closed with a `session:closing` notice
+   * (`backlogged`). Each connection may hold this much of a worker's memory: lower it for
+   * many connections on little memory; raise it for clients on slow links in busy rooms.
+   */
+  MAX_BUFFERED_BYTES: wholeNumber(65_536, 1_000_000_000).default(1_048_576),
+  /**
    * The port of the operations endpoints (`/metrics`, the detailed `/readyz`); 0 picks a
    * free one (the log says which). The public port keeps only `/healthz` and a plain
    * `/readyz` for load balancers.
@@ -132,11 +146,12 @@ Options (each also read from the environment variable in capitals):
 ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
   --help                         show this help
 
-Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
-AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MAX_CONNECTIONS_PER_USER=20,
+Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, REDIS_TIMEOUT_MS=3000,
+SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MAX_CONNECTIONS_PER_USER=20,
 EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
-MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, OPS_PORT=9464, OPS_HOST=127.0.0.1, LOG_FORMAT=text.
+MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, OPS_PORT=9464,
+OPS_HOST=127.0.0.1, LOG_FORMAT=text.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

@@ -94,8 +94,8 @@ describe("at-most-once posting across two workers and two instances", () => {
     // ...and retry it, as a client that lost its connection before the ack would.
     expect(await ok(a2, "message:send", { room, text, clientId })).toEqual(first);
     expect(await ok(a3, "message:send", { room, text, clientId })).toEqual(first);
-    // A retry with other text is still the first message.
-    expect(await ok(a3, "message:send", { room, text: `${text} (edited)`, clientId })).toEqual(first);
+    // Other text under the same clientId is no retry: refused, and nothing is stored or shown.
+    expect(await refused(a3, "message:send", { room, text: `${text} (edited)`, clientId })).toMatchObject({ code: "client_id_reused" });
     const next = await followUp(a3, [a1, a2, b1, b2, c]);
     for (const member of [b1, b2, c, a2]) expect(linesSince(member, at(before, member))).toEqual([text, next]);
     expect(linesSince(a1, at(before, a1))).toEqual([next]);

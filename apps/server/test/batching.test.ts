@@ -156,9 +156,10 @@ describe("a burst to one room from several senders on two workers", () => {
     const [first] = senders;
     if (first === undefined) throw new Error("no sender");
     const repeated = unique("again");
-    // 60 sends at once; the 31st repeats the 30th's clientId (with other text), as a retry would.
+    // 60 sends at once; the 31st repeats the 30th (its clientId and its text), as a retry would.
     const sends = Array.from({ length: 60 }, (_, i) => ({ text: `line ${i}`, clientId: i === 30 ? repeated : unique(`id-${i}`) }));
     sends[29] = { text: "the first time", clientId: repeated };
+    sends[30] = { text: "the first time", clientId: repeated };
     const sent = await fire(first.client, first.name, room, sends);
     const ids = sent.map(idOf);
     expect(ids[30]).toBe(ids[29]);

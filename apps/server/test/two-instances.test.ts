@@ -129,13 +129,13 @@ describe("two server instances sharing Redis and a prefix", () => {
     expect(inboxB.texts().slice(-2)).toEqual(["retried line", "after the retry"]);
   });
 
-  it("a retry with the same clientId but other text changes nothing anyone sees", async () => {
+  it("a send with the same clientId but other text is refused (client_id_reused) and changes nothing anyone sees", async () => {
     const clientId = `edit-${randomBytes(6).toString("hex")}`;
     const first = parseSendAck(await emitRaw(b, "message:send", [{ room: "lobby", text: "the original", clientId }]));
     expect(first.ok).toBe(true);
     await inboxC.waitForText("the original");
     const second = parseSendAck(await emitRaw(b, "message:send", [{ room: "lobby", text: "a rewritten line", clientId }]));
-    expect(second).toEqual(first);
+    expect(second).toMatchObject({ ok: false, error: { code: "client_id_reused" } });
     await sendLine(b, "after the rewrite");
     await inboxC.waitForText("after the rewrite");
     const underFirstId = inboxC.messages.filter((message) => first.ok && message.id === first.data.id);

@@ -21,7 +21,16 @@ const errorCodes = [
   "room_exists",
   /** The user has created as many rooms today (UTC) as the server allows; try again tomorrow. */
   "room_quota_exceeded",
-  /** A dependency (Redis) is down; nothing was done, so the request may be retried. */
+  /**
+   * The clientId was used before for a message with other text: nothing was stored. A retry
+   * resends the same text; a new message needs a new clientId.
+   */
+  "client_id_reused",
+  /**
+   * A dependency (Redis) is down or does not answer in time; the request may be retried. A
+   * send refused this way while Redis hung may still be stored once Redis wakes: its retry
+   * with the same clientId and text is then answered with that message's id.
+   */
   "unavailable",
   /** A fault of the server; the request may or may not have taken effect. */
   "internal",

@@ -14,6 +14,7 @@ import {
   RoomList,
   RoomPage,
   RoomRef,
+  SessionClosing,
   SyncRequired,
   TypingNotice,
 } from "./rooms.ts";
@@ -64,6 +65,7 @@ export const serverEvents: {
   readonly "presence:left": z.ZodTuple<[typeof PresenceChange], null>;
   readonly "typing:started": z.ZodTuple<[typeof TypingNotice], null>;
   readonly "sync:required": z.ZodTuple<[typeof SyncRequired], null>;
+  readonly "session:closing": z.ZodTuple<[typeof SessionClosing], null>;
 } = {
   "message:new": z.tuple([ChatMessage]),
   "message:batch": z.tuple([MessageBatch]),
@@ -72,6 +74,7 @@ export const serverEvents: {
   "presence:left": z.tuple([PresenceChange]),
   "typing:started": z.tuple([TypingNotice]),
   "sync:required": z.tuple([SyncRequired]),
+  "session:closing": z.tuple([SessionClosing]),
 };
 
 export type ClientEventName = keyof typeof clientEvents;

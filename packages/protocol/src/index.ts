@@ -27,6 +27,7 @@ export {
   InboxPage,
   TypingNotice,
   SyncRequired,
+  SessionClosing,
   Empty,
 } from "./rooms.ts";
 export { MessageId, compareMessageIds } from "./message-ids.ts";

@@ -9,6 +9,12 @@ export const limits = {
   textMaxLength: 2000,
   /** Most messages one history or inbox page returns; a client pages for more. */
   pageMaxLength: 100,
+  /**
+   * Most text one page of messages carries (history, inbox, a join's catch-up), in bytes of
+   * UTF-8: a page stops before the message that would go past it (it always holds one), and
+   * says there is more. Long lines make shorter pages, never larger answers.
+   */
+  pageMaxBytes: 64 * 1024,
   /** Messages a page returns when the client does not say. */
   pageDefaultLength: 20,
   /** Recent messages shown to a user who joins a room afresh. */

@@ -110,5 +110,16 @@ export type TypingNotice = z.infer<typeof TypingNotice>;
 export const SyncRequired: StrictObject<{ reason: z.ZodString }> = z.strictObject({ reason: z.string() });
 export type SyncRequired = z.infer<typeof SyncRequired>;
 
+/**
+ * `session:closing`: the server is closing this connection, and why. `backlogged`: more was
+ * waiting to be sent to the connection than the server holds for one (it was not reading);
+ * a client that reconnects and catches up page by page loses nothing.
+ */
+export const SessionClosing: StrictObject<{
+  code: z.ZodEnum<{ backlogged: "backlogged" }>;
+  message: z.ZodString;
+}> = z.strictObject({ code: z.enum(["backlogged"]), message: z.string() });
+export type SessionClosing = z.infer<typeof SessionClosing>;
+
 export const Empty: StrictObject<Record<never, never>> = z.strictObject({});
 export type Empty = z.infer<typeof Empty>;

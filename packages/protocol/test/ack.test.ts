@@ -24,12 +24,13 @@ const codes = [
   "not_invited",
   "room_exists",
   "room_quota_exceeded",
+  "client_id_reused",
   "unavailable",
   "internal",
 ];
 
 describe("ErrorCode", () => {
-  it("is the closed set of eleven codes", () => {
+  it("is the closed set of twelve codes", () => {
     expect(ErrorCode.options).toStrictEqual(codes);
   });
 

@@ -42,7 +42,8 @@ type ServerNames =
   | "presence:joined"
   | "presence:left"
   | "typing:started"
-  | "sync:required";
+  | "sync:required"
+  | "session:closing";
 
 describe("event maps", () => {
   it("name exactly the registries' events", () => {

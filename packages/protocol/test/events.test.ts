@@ -25,6 +25,7 @@ import {
   RoomPage,
   RoomRef,
   serverEvents,
+  SessionClosing,
   SyncRequired,
   TypingNotice,
 } from "../src/index.ts";
@@ -56,6 +57,7 @@ describe("registries", () => {
       "presence:left",
       "typing:started",
       "sync:required",
+      "session:closing",
     ]);
   });
 
@@ -85,6 +87,7 @@ describe("registries", () => {
     { event: "presence:left", payloads: [PresenceChange] },
     { event: "typing:started", payloads: [TypingNotice] },
     { event: "sync:required", payloads: [SyncRequired] },
+    { event: "session:closing", payloads: [SessionClosing] },
   ] as const)("build $event from its payload schema", ({ event, payloads }) => {
     expect(serverEvents[event].def.items).toStrictEqual(payloads);
     expect(serverEvents[event].def.rest).toBeNull();
@@ -236,6 +239,7 @@ describe("the package's entry point", () => {
       "RoomName",
       "RoomPage",
       "RoomRef",
+      "SessionClosing",
       "SyncRequired",
       "TypingNotice",
       "UserName",

@@ -7,6 +7,7 @@ describe("limits", () => {
       nameMaxLength: 32,
       textMaxLength: 2000,
       pageMaxLength: 100,
+      pageMaxBytes: 65536,
       pageDefaultLength: 20,
       joinRecentLength: 10,
       resumeMaxLength: 500,

@@ -79,6 +79,7 @@ describe("payload types", () => {
       | "not_invited"
       | "room_exists"
       | "room_quota_exceeded"
+      | "client_id_reused"
       | "unavailable"
       | "internal"
     >();

@@ -27,6 +27,24 @@ describe("a redis-server of the test's own", () => {
     expect(await withRedis(redis.url, (client) => client.get("lost"))).toBeNull();
   });
 
+  it("answers nothing while hung, keeping what it holds, and answers again once resumed", async () => {
+    redis = await startRedisServer();
+    await withRedis(redis.url, (client) => client.set("held", "yes"));
+    redis.hang();
+    try {
+      expect(redis.running).toBe(true);
+      expect(await answersPing(redis.url, 500)).toBe(false);
+    } finally {
+      redis.resume();
+    }
+    expect(await answersPing(redis.url, 5_000)).toBe(true);
+    expect(await withRedis(redis.url, (client) => client.get("held"))).toBe("yes");
+    // A hung server still shuts down.
+    redis.hang();
+    await redis.shutdown();
+    expect(redis.running).toBe(false);
+  });
+
   it("shuts down on SHUTDOWN and removes its directory when disposed", async () => {
     redis = await startRedisServer();
     await redis.shutdown();

@@ -4,14 +4,18 @@ import { createSendLimiter, type SendLimiter, type UserBuckets } from "../limits
 import type { Retention } from "../messages/message-store.ts";
 import type { ChatAppOptions } from "./create-app.ts";
 
-/** The app's options that come from the configuration: who may connect, packet size, connections per process and per user. */
+/** The app's options that come from the configuration: who may connect, packet size, connections per process and per user, output per connection. */
 export const appOptionsOf = (
   config: Config,
-): Pick<ChatAppOptions, "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections"> => ({
+): Pick<
+  ChatAppOptions,
+  "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections" | "maxBufferedBytes"
+> => ({
   ...accessOptions(config),
   maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
   maxConnections: config.MAX_CONNECTIONS_PER_WORKER,
   maxUserConnections: config.MAX_CONNECTIONS_PER_USER,
+  maxBufferedBytes: config.MAX_BUFFERED_BYTES,
 });
 
 /** The limits on every event: EVENT_RATE_PER_CONNECTION here, EVENT_RATE_PER_USER in `users` (Redis or memory). */

@@ -10,6 +10,7 @@ import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
 import { limitUserConnections } from "../limits/user-connection-limit.ts";
 import { createRefusalLog } from "../logging/refusal-log.ts";
+import { limitOutput } from "./output-limit.ts";
 import { RefusedConnection } from "../auth/refused-connection.ts";
 import { trustHandshakeName } from "../auth/trust.ts";
 import { InFlight } from "./in-flight.ts";
@@ -41,6 +42,8 @@ export interface ChatAppOptions {
   maxConnections?: number;
   /** Connections one user holds, over every process, before their next handshake is refused; unset, no limit. */
   maxUserConnections?: number;
+  /** Bytes that may wait to be written to one connection before it is closed (`app/output-limit.ts`); unset, no limit. */
+  maxBufferedBytes?: number;
 }
 
 /**
@@ -58,6 +61,7 @@ export function createChatApp(
     maxPayloadBytes,
     maxConnections,
     maxUserConnections,
+    maxBufferedBytes,
   }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
@@ -163,6 +167,7 @@ export function createChatApp(
 
   io.on("connection", (socket: ChatSocket) => {
     trimConnection(socket);
+    if (maxBufferedBytes !== undefined) limitOutput(socket, maxBufferedBytes, log);
     const user = socket.data.name;
     log.info(`connected, id: ${socket.id}`);
     metrics.connected();

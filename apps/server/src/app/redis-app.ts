@@ -28,6 +28,7 @@ export function createRedisChatApp(
 ): ChatApp {
   const prefix = config.REDIS_PREFIX;
   const retention = retentionOf(config);
+  const bound = { timeoutMs: config.REDIS_TIMEOUT_MS };
   const app = createChatApp(
     httpServer,
     {
@@ -37,16 +38,17 @@ export function createRedisChatApp(
         retention,
         // A private room's members live as long as its history: never shorter, or the history would be left public.
         roomCompanions: (room) => Object.values(privateRoomKeys(prefix, room)),
+        ...bound,
       }),
-      rooms: new RedisRoomRegistry(redis.pub, prefix, retention.idleTtlMs),
-      roomQuota: new RedisRoomQuota(redis.pub, prefix, config.MAX_ROOMS_PER_USER_PER_DAY),
-      presence: new RedisPresenceStore(redis.pub, prefix),
-      limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond)),
-      eventLimiter: eventLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "event-rate")),
+      rooms: new RedisRoomRegistry(redis.pub, prefix, retention.idleTtlMs, bound),
+      roomQuota: new RedisRoomQuota(redis.pub, prefix, config.MAX_ROOMS_PER_USER_PER_DAY, bound),
+      presence: new RedisPresenceStore(redis.pub, prefix, bound),
+      limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "rate", bound)),
+      eventLimiter: eventLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "event-rate", bound)),
     },
     {
       ...appOptionsOf(config),
-      adapter: shardedRoomAdapter(redis, prefix),
+      adapter: shardedRoomAdapter(redis, prefix, bound),
       // Half the shutdown budget, so that the primary does not have to kill the worker.
       drainTimeoutMs: config.SHUTDOWN_TIMEOUT_MS / 2,
     },

@@ -13,7 +13,7 @@ import { describeRefusal, type SendLimiter } from "../limits/send-limiter.ts";
 import type { Log } from "../logging/log.ts";
 import type { RefusalLog } from "../logging/refusal-log.ts";
 import { countingAcks, type ChatMetrics } from "../ops/metrics.ts";
-import { StoreUnavailableError } from "../messages/message-store.ts";
+import { ClientIdReusedError, StoreUnavailableError } from "../messages/message-store.ts";
 
 export type AckCallback = (ack: Ack<unknown>) => void;
 
@@ -99,6 +99,9 @@ export function defineHandler<E extends ClientEventName>(event: E, act: Act<E>, 
         if (error instanceof StoreUnavailableError) {
           log.error(`could not handle ${event} from ${who}`, error);
           ack?.(fail("unavailable", "the service cannot store messages right now; try again"));
+        } else if (error instanceof ClientIdReusedError) {
+          refusals.refused(who, `refused ${event} from ${who}: clientId ${error.clientId} reused with other text`);
+          ack?.(fail("client_id_reused", error.message));
         } else {
           log.error(`failed to handle ${event} from ${who}`, error);
           ack?.(fail("internal", "the server failed to handle the request"));

@@ -12,7 +12,7 @@ export const dmSend =
     if (limited !== undefined) return limited;
     const from = socket.data.name;
     // A retry of a message already delivered gets its first answer, even if the recipient has left since.
-    const earlier = clientId === undefined ? undefined : await messages.findDirect(from, clientId);
+    const earlier = clientId === undefined ? undefined : await messages.findDirect(from, clientId, text);
     if (earlier !== undefined) return ok(earlier);
     if (!(await presence.isPresent(onlineScope, to))) return fail("not_found", `user ${to} is not online`);
     return ok(await messages.postDirect({ from, to, text, clientId, senderSocket: socket.id }));

@@ -24,10 +24,10 @@ export async function enterRoom(
 ): Promise<RoomPage> {
   const socketRoom = roomOf(room);
   const already = socket.rooms.has(socketRoom);
-  // Join before reading: whatever is stored after the read is then delivered live, so
-  // nothing falls between the two (the client drops what it gets twice).
-  await socket.join(socketRoom);
   try {
+    // Join before reading: whatever is stored after the read is then delivered live, so
+    // nothing falls between the two (the client drops what it gets twice).
+    await socket.join(socketRoom);
     const page =
       after === undefined
         ? await messages.readRoom(room, { before: undefined, limit: limits.joinRecentLength })
@@ -40,9 +40,11 @@ export async function enterRoom(
     }
     return { room, messages: page.messages, more: after === undefined ? false : page.more };
   } catch (error) {
-    // A refused join leaves the connection as it was: out of the room, so that it is sent
-    // nothing of it, and so that the retry is a fresh join, entered in presence and announced.
-    if (!already) await socket.leave(socketRoom);
+    // A refused join (Redis away, or a subscription not made in time) leaves the connection
+    // as it was: out of the room, so that it is sent nothing of it, and so that the retry is
+    // a fresh join, entered in presence and announced. Not waited for: it is out of the room
+    // at once, and its unsubscription may wait for a Redis that does not answer.
+    if (!already) Promise.resolve(socket.leave(socketRoom)).catch(() => undefined);
     throw error;
   }
 }

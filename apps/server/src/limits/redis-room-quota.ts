@@ -1,7 +1,7 @@
 import type { RoomName, UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { StoreUnavailableError } from "../messages/message-store.ts";
 import { LuaScript } from "../redis/lua-script.ts";
+import { defaultRedisTimeoutMs, guardRequests, type RequestGuard } from "../redis/request-guard.ts";
 import { dayOf, type RoomQuota } from "./room-quota.ts";
 
 /**
@@ -25,21 +25,19 @@ export class RedisRoomQuota implements RoomQuota {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly #perDay: string;
+  /** Fails fast while Redis is away, and after `timeoutMs` while it hangs, as `unavailable`. */
+  readonly #guard: RequestGuard;
 
-  constructor(redis: RedisClientType, prefix: string, perDay: number) {
+  /** `timeoutMs`: how long a request waits for Redis (REDIS_TIMEOUT_MS). */
+  constructor(redis: RedisClientType, prefix: string, perDay: number, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#perDay = String(perDay);
+    this.#guard = guardRequests(redis, timeoutMs);
   }
 
   async claim(user: UserName, room: RoomName): Promise<boolean> {
-    if (!this.#redis.isReady) throw new StoreUnavailableError(new Error("not connected"));
     const key = `${this.#prefix}:rooms-created:{${user}}:${dayOf(Date.now())}`;
-    try {
-      return Number(await claimScript.run(this.#redis, [key], [room, this.#perDay, daySetSeconds])) === 1;
-    } catch (error) {
-      if (!this.#redis.isReady) throw new StoreUnavailableError(error);
-      throw error;
-    }
+    return Number(await this.#guard(() => claimScript.run(this.#redis, [key], [room, this.#perDay, daySetSeconds]))) === 1;
   }
 }

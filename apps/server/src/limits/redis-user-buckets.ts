@@ -1,6 +1,8 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { LuaScript } from "../redis/lua-script.ts";
+import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 import type { UserBuckets } from "./send-limiter.ts";
 import { rateOf, refillMsOf, type Rate, type Take } from "./token-bucket.ts";
 
@@ -45,14 +47,23 @@ return { taken, wait }
  * While Redis is away the user's bucket is not consulted and the send goes on (the
  * connection's bucket still applies): the store it goes on to answers `unavailable`, as it
  * did before there were limits, so the limit changes nothing about how sends fail then.
+ * Redis that does not answer within `timeoutMs` (hung) refuses the send as `unavailable`.
  */
 export class RedisUserBuckets implements UserBuckets {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly rate: Rate;
+  readonly #timeoutMs: number;
 
-  constructor(redis: RedisClientType, prefix: string, perSecond: number, kind = "rate") {
+  constructor(
+    redis: RedisClientType,
+    prefix: string,
+    perSecond: number,
+    kind = "rate",
+    { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {},
+  ) {
     this.#redis = redis;
+    this.#timeoutMs = timeoutMs;
     this.#prefix = `${prefix}:${kind}`;
     this.rate = rateOf(perSecond);
   }
@@ -61,12 +72,16 @@ export class RedisUserBuckets implements UserBuckets {
     if (!this.#redis.isReady) return undefined;
     let reply: unknown;
     try {
-      reply = await takeScript.run(
-        this.#redis,
-        [`${this.#prefix}:${user}`],
-        [String(this.rate.capacity), String(this.rate.perSecond), String(refillMsOf(this.rate) + 1000)],
+      reply = await withDeadline(
+        takeScript.run(
+          this.#redis,
+          [`${this.#prefix}:${user}`],
+          [String(this.rate.capacity), String(this.rate.perSecond), String(refillMsOf(this.rate) + 1000)],
+        ),
+        this.#timeoutMs,
       );
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
       if (!this.#redis.isReady) return undefined;
       throw error;
     }

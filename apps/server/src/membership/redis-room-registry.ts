@@ -1,7 +1,7 @@
 import type { RoomName, UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
-import { StoreUnavailableError } from "../messages/message-store.ts";
 import type { LuaScript } from "../redis/lua-script.ts";
+import { defaultRedisTimeoutMs, guardRequests, type RequestGuard } from "../redis/request-guard.ts";
 import { accessScript, createPrivateScript, inviteScript } from "./registry-scripts.ts";
 import { privateRoomKeys, userRoomsKey } from "./room-keys.ts";
 import type { InviteOutcome, RoomAccess, RoomRegistry } from "./room-registry.ts";
@@ -14,12 +14,23 @@ export class RedisRoomRegistry implements RoomRegistry {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly #ttlMs: string;
+  /** Fails fast while Redis is away, and after `timeoutMs` while it hangs, as `unavailable`, like the message store. */
+  readonly #guard: RequestGuard;
 
-  /** `idleTtlMs`: how long a private room's keys live after its last change or post (ROOM_IDLE_TTL_SECONDS). */
-  constructor(redis: RedisClientType, prefix: string, idleTtlMs: number) {
+  /**
+   * `idleTtlMs`: how long a private room's keys live after its last change or post (ROOM_IDLE_TTL_SECONDS);
+   * `timeoutMs`: how long a request waits for Redis (REDIS_TIMEOUT_MS).
+   */
+  constructor(
+    redis: RedisClientType,
+    prefix: string,
+    idleTtlMs: number,
+    { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {},
+  ) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#ttlMs = String(idleTtlMs);
+    this.#guard = guardRequests(redis, timeoutMs);
   }
 
   #run(script: LuaScript, room: RoomName, args: string[]): Promise<unknown> {
@@ -75,16 +86,5 @@ export class RedisRoomRegistry implements RoomRegistry {
   async #remember(user: UserName, room: RoomName): Promise<void> {
     const key = userRoomsKey(this.#prefix, user);
     await this.#guard(() => Promise.all([this.#redis.sAdd(key, room), this.#redis.pExpire(key, Number(this.#ttlMs))]));
-  }
-
-  /** Fails fast while Redis is away, as `unavailable`, like the message store. */
-  async #guard<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#redis.isReady) throw new StoreUnavailableError(new Error("not connected"));
-    try {
-      return await command();
-    } catch (error) {
-      if (!this.#redis.isReady) throw new StoreUnavailableError(error);
-      throw error;
-    }
   }
 }

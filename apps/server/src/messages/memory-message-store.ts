@@ -11,8 +11,11 @@ import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { chatMessageFields, directMessageFields, messageOf } from "./message-fields.ts";
 import {
   defaultRetention,
+  ClientIdReusedError,
+  fitPage,
   logLength,
   oldestKeptId,
+  textDigest,
   type Retention,
   type DirectPost,
   type MessageStore,
@@ -43,7 +46,8 @@ export class MemoryMessageStore implements MessageStore {
   readonly #lastPost = new Map<RoomName, number>();
   readonly #retention: Retention;
   readonly #inboxes = new Map<UserName, DirectMessage[]>();
-  readonly #posted = new Map<string, Posted>();
+  /** Per (kind, sender, clientId): the post, and the digest of its text. */
+  readonly #posted = new Map<string, { posted: Posted; digest: string }>();
   #lastMs = 0;
   #seq = 0;
 
@@ -76,14 +80,20 @@ export class MemoryMessageStore implements MessageStore {
     return { id: `${this.#lastMs}-${this.#seq}`, sentAt: this.#lastMs };
   }
 
-  /** The post this (sender, clientId) pair made before, or a new one; `fresh` when new. */
-  #postFor(kind: string, from: UserName, clientId: string | undefined): { posted: Posted; fresh: boolean } {
-    const key = clientId === undefined ? undefined : `${kind} ${from} ${clientId}`;
-    const seen = key === undefined ? undefined : this.#posted.get(key);
+  /** The post this (sender, clientId) pair made before with this text, or a new one; `fresh` when new. */
+  #postFor(kind: string, from: UserName, clientId: ClientId | undefined, text: string): { posted: Posted; fresh: boolean } {
+    if (clientId === undefined) return { posted: this.#newPost(), fresh: true };
+    const seen = this.#seen(kind, from, clientId, text);
     if (seen !== undefined) return { posted: seen, fresh: false };
     const posted = this.#newPost();
-    if (key !== undefined) this.#posted.set(key, posted);
+    this.#posted.set(`${kind} ${from} ${clientId}`, { posted, digest: textDigest(text) });
     return { posted, fresh: true };
+  }
+
+  #seen(kind: string, from: UserName, clientId: ClientId, text: string): Posted | undefined {
+    const seen = this.#posted.get(`${kind} ${from} ${clientId}`);
+    if (seen !== undefined && seen.digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
+    return seen?.posted;
   }
 
   #append<M>(logs: Map<string, M[]>, key: string, message: M): void {
@@ -94,8 +104,8 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async postToRoom(post: RoomPost): Promise<Posted> {
-    const { room, from, clientId, senderSocket } = post;
-    const { posted, fresh } = this.#postFor("room", from, clientId);
+    const { room, from, text, clientId, senderSocket } = post;
+    const { posted, fresh } = this.#postFor("room", from, clientId, text);
     const message = messageOf<ChatMessage>(chatMessageFields, posted.id, post);
     if (fresh) {
       this.#roomLog(room);
@@ -107,8 +117,8 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async postDirect(post: DirectPost): Promise<Posted> {
-    const { from, to, clientId, senderSocket } = post;
-    const { posted, fresh } = this.#postFor("dm", from, clientId);
+    const { from, to, text, clientId, senderSocket } = post;
+    const { posted, fresh } = this.#postFor("dm", from, clientId, text);
     const message = messageOf<DirectMessage>(directMessageFields, posted.id, { ...post, sentAt: posted.sentAt });
     if (fresh) {
       this.#append(this.#inboxes, to, message);
@@ -121,8 +131,8 @@ export class MemoryMessageStore implements MessageStore {
     return posted;
   }
 
-  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
-    return this.#posted.get(`dm ${from} ${clientId}`);
+  async findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
+    return this.#seen("dm", from, clientId, text);
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
@@ -137,13 +147,11 @@ export class MemoryMessageStore implements MessageStore {
     return this.#read(this.#inboxes.get(user) ?? [], range);
   }
 
-  #read<M extends { id: MessageId }>(log: M[], range: Range): Page<M> {
+  #read<M extends { id: MessageId; text: string }>(log: M[], range: Range): Page<M> {
     if ("after" in range) {
-      const newer = log.filter((message) => compareMessageIds(message.id, range.after) > 0);
-      return { messages: newer.slice(0, range.limit), more: newer.length > range.limit };
+      return fitPage(log.filter((message) => compareMessageIds(message.id, range.after) > 0), range.limit, "start");
     }
     const { before } = range;
-    const older = before === undefined ? log : log.filter((message) => compareMessageIds(message.id, before) < 0);
-    return { messages: older.slice(-range.limit), more: older.length > range.limit };
+    return fitPage(before === undefined ? log : log.filter((message) => compareMessageIds(message.id, before) < 0), range.limit, "end");
   }
 }

@@ -1,4 +1,5 @@
-import type { ChatMessage, ClientId, DirectMessage, MessageId, RoomName, UserName } from "@chat/protocol";
+import { createHash } from "node:crypto";
+import { limits, type ChatMessage, type ClientId, type DirectMessage, type MessageId, type RoomName, type UserName } from "@chat/protocol";
 
 export interface RoomPost {
   room: RoomName;
@@ -33,6 +34,25 @@ export interface Page<Message> {
   more: boolean;
 }
 
+/**
+ * The page out of `candidates` (oldest first, read from a log in the direction asked): as
+ * many as `limit` and `limits.pageMaxBytes` of text allow, taken from the `start` (reading
+ * on after an id) or from the `end` (reading back before one); always one message at least,
+ * so that a reader that pages on never stalls. `more` when candidates were left out.
+ */
+export function fitPage<M extends { text: string }>(candidates: readonly M[], limit: number, from: "start" | "end"): Page<M> {
+  const inTurn = from === "start" ? candidates : [...candidates].reverse();
+  let count = 0;
+  let bytes = 0;
+  for (const message of inTurn) {
+    bytes += Buffer.byteLength(message.text);
+    if (count === limit || (count > 0 && bytes > limits.pageMaxBytes)) break;
+    count += 1;
+  }
+  const messages = from === "start" ? candidates.slice(0, count) : candidates.slice(candidates.length - count);
+  return { messages, more: count < candidates.length };
+}
+
 /** Which part of a log to read: after an id (catching up) or before one (paging back; none = the latest). */
 export type Range = { after: MessageId; limit: number } | { before: MessageId | undefined; limit: number };
 
@@ -41,15 +61,19 @@ export type Range = { after: MessageId; limit: number } | { before: MessageId | 
  * and publishes it in one step, so a message that is stored is always delivered, and every
  * member of a room receives the room's messages in id order, one by one or, when posts to
  * the room queue up, several in one `message:batch`. A post that repeats a
- * (sender, clientId) pair stores and delivers nothing again, and answers with the first
- * post's id.
+ * (sender, clientId) pair with the same text (a retry) stores and delivers nothing again,
+ * and answers with the first post's id; with other text it stores and delivers nothing
+ * either, and fails with `ClientIdReusedError`.
  */
 export interface MessageStore {
   postToRoom(post: RoomPost): Promise<Posted>;
   /** Answers with the id in the sender's inbox. */
   postDirect(post: DirectPost): Promise<Posted>;
-  /** The direct post this sender made earlier with this client id, if any. */
-  findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined>;
+  /**
+   * The direct post this sender made earlier with this client id, if any; if it had other
+   * text than `text`, fails with `ClientIdReusedError`.
+   */
+  findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined>;
   /** Messages older than the retention's `maxAgeMs` are left out. */
   readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>>;
   /** Whether the room holds any history: a room without is brought into existence by its next post. */
@@ -57,13 +81,31 @@ export interface MessageStore {
   readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>>;
 }
 
-/** The store cannot be reached: nothing was written, and the caller may try again. */
+/**
+ * The store cannot be reached, or does not answer in time: the request is answered
+ * `unavailable`, and the caller may try again.
+ */
 export class StoreUnavailableError extends Error {
   override name = "StoreUnavailableError";
   constructor(cause: unknown) {
     super("the message store is unreachable", { cause });
   }
 }
+
+/** A post repeated a clientId with other text than the post that first used it: nothing was stored. */
+export class ClientIdReusedError extends Error {
+  override name = "ClientIdReusedError";
+  constructor(readonly clientId: ClientId) {
+    super(`clientId ${clientId} was used for a message with other text; a new message needs a new clientId`);
+  }
+}
+
+/**
+ * What a dedupe key keeps of a message's text, to tell a retry (same text) from a new
+ * message under a clientId already taken: a SHA-256 digest, base64url (no spaces, so it
+ * sits in a space-separated value).
+ */
+export const textDigest = (text: string): string => createHash("sha256").update(text).digest("base64url");
 
 /** The id's first part, milliseconds since the epoch, is when the message was stored. */
 export const sentAtOf = (id: MessageId): number => Number(id.slice(0, id.indexOf("-")));

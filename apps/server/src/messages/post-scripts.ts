@@ -34,10 +34,13 @@ export interface PostScripts {
    * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
    * KEYS: room log, then each post's dedupe key.
    * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
-   * name, then per post: its sender socket id, then the fields a chat message's post gives
-   * (`postedFieldsOf(chatMessageFields)`: from, text, clientId, '' for none).
-   * Returns, per post in order, its id and 1 if stored (and published) now or 0 if the
-   * clientId had been stored before: [id1, fresh1, id2, fresh2, ...].
+   * name, then per post: its sender socket id, the digest of its text (`textDigest`), then
+   * the fields a chat message's post gives (`postedFieldsOf(chatMessageFields)`: from, text,
+   * clientId, '' for none). A dedupe key holds `<id> <digest>` (a key written before digests
+   * were kept holds the id alone, and matches any text).
+   * Returns, per post in order, its id and 1 if stored (and published) now, 0 if the clientId
+   * had been stored before with this text, or -1 if with other text (nothing is stored):
+   * [id1, fresh1, id2, fresh2, ...].
    *
    * The fresh messages go out in one publication: a lone one as `message:new`, not sent back
    * to its sender's connection; two or more as one `message:batch` (an array, in id order),
@@ -49,9 +52,11 @@ export interface PostScripts {
    * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
    * ARGV: log length, dedupe seconds, channel prefix (`<prefix>#/#`, which is the namespace's
    * channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender
-   * socket id, then the fields a direct message's post gives
-   * (`postedFieldsOf(directMessageFields)`: from, to, text, clientId, '' for none).
-   * Returns [id in the sender's inbox, 1 if stored now or 0 if stored before, sentAt in ms].
+   * socket id, the digest of the text (`textDigest`), then the fields a direct message's post
+   * gives (`postedFieldsOf(directMessageFields)`: from, to, text, clientId, '' for none). The
+   * dedupe key holds `<recipient's id> <sender's id> <sentAt> <digest>`.
+   * Returns [id in the sender's inbox, 1 if stored now, 0 if stored before with this text or
+   * -1 with other text (nothing is stored), sentAt in ms].
    */
   readonly postDirect: LuaScript;
 }
@@ -68,24 +73,29 @@ export function postScripts(publisher: LuaPublisher): PostScripts {
   return {
     postToRoom: new LuaScript(`${common}${luaMessageFunctions("room", chatMessageFields)}
 local first_post = 7
-local fields_per_post = ${postedFieldCount(chatMessageFields) + 1}
+local fields_per_post = ${postedFieldCount(chatMessageFields) + 2}
 local fresh_messages = {}
 local lone_sender = ''
 local replies = {}
 for i = 1, (#ARGV - first_post + 1) / fields_per_post do
   local at = first_post + (i - 1) * fields_per_post
-  local sender = ARGV[at]
-  local post = room_post(at + 1)
+  local sender, digest = ARGV[at], ARGV[at + 1]
+  local post = room_post(at + 2)
   local client_id = post.clientId
   local dedupe = KEYS[i + 1]
   -- An earlier post of this same batch may have stored this clientId already.
+  local seen = false
+  if client_id ~= '' then seen = redis.call('GET', dedupe) end
   local id = false
-  if client_id ~= '' then id = redis.call('GET', dedupe) end
   local fresh = 0
-  if not id then
+  if seen then
+    local seen_digest
+    id, seen_digest = string.match(seen, '^(%S+) ?(%S*)$')
+    if seen_digest ~= '' and seen_digest ~= digest then fresh = -1 end
+  else
     fresh = 1
     id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(room_entry(post, nil)))
-    if client_id ~= '' then redis.call('SET', dedupe, id, 'EX', ARGV[2]) end
+    if client_id ~= '' then redis.call('SET', dedupe, id .. ' ' .. digest, 'EX', ARGV[2]) end
     fresh_messages[#fresh_messages + 1] = room_message(id, post, ARGV[6], nil)
     lone_sender = sender
   end
@@ -103,13 +113,18 @@ end
 return replies
 `),
     postDirect: new LuaScript(`${common}${luaMessageFunctions("direct", directMessageFields)}
-local post = direct_post(8)
+local digest = ARGV[8]
+local post = direct_post(9)
 local client_id = post.clientId
 local to_id, from_id, at = false, false, false
 local fresh = 0
 if client_id ~= '' then
   local seen = redis.call('GET', KEYS[3])
-  if seen then to_id, from_id, at = string.match(seen, '^(%S+) (%S+) (%S+)$') end
+  if seen then
+    local seen_digest
+    to_id, from_id, at, seen_digest = string.match(seen, '^(%S+) (%S+) (%S+) ?(%S*)$')
+    if seen_digest ~= '' and seen_digest ~= digest then return { from_id, -1, at } end
+  end
 end
 if not to_id then
   fresh = 1
@@ -123,7 +138,7 @@ if not to_id then
   else
     from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
   end
-  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at, 'EX', ARGV[2]) end
+  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at .. ' ' .. digest, 'EX', ARGV[2]) end
 end
 if fresh == 1 then
   if KEYS[2] ~= KEYS[1] then

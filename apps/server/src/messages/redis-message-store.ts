@@ -2,13 +2,16 @@ import { compareMessageIds, limits, type ChatMessage, type ClientId, type Direct
 import type { RedisClientType } from "redis";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { Batches, type BatchBounds } from "../redis/batches.ts";
+import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import {
-  StoreUnavailableError,
+  ClientIdReusedError,
   dedupeSeconds,
   defaultRetention,
+  fitPage,
   logLength,
   oldestKeptId,
   sentAtOf,
+  textDigest,
   type Retention,
   type DirectPost,
   type MessageStore,
@@ -32,6 +35,9 @@ const argumentsOf = <Message>(post: FieldValues<Message>, fields: readonly (keyo
 
 type Entry = { id: string; message: Record<string, string> };
 
+/** A room post's answer from the script: its post, or the post that took its clientId with other text. */
+type RoomPosted = Posted & { reused: boolean };
+
 /**
  * A batch of posts holds at most `limits.batchMaxLength` messages and 64 KiB of text (UTF-8):
  * with the rest of each message its frame stays under 100 kB, the most a client may send by
@@ -48,6 +54,8 @@ export interface RedisMessageStoreOptions {
   retention?: Retention;
   /** Keys that must live as long as a room's history (a private room's members): renewed with it at each post. */
   roomCompanions?: (room: RoomName) => string[];
+  /** How long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 /**
@@ -67,19 +75,23 @@ export class RedisMessageStore implements MessageStore {
    * go in one script call, stored in the order they were made and published in one packet,
    * so that a busy room costs each member one frame per batch rather than one per message.
    */
-  readonly #roomPosts = new Batches<RoomName, RoomPost, Posted>(
+  readonly #roomPosts = new Batches<RoomName, RoomPost, RoomPosted>(
     (room, posts) => this.#postBatch(room, posts),
     roomBatchBounds,
   );
+  readonly #guard: RequestGuard;
+  readonly #timeoutMs: number;
 
   /** `publisher`: how the posting scripts publish to the sharded adapter. */
   constructor(
     redis: RedisClientType,
     prefix: string,
     publisher: LuaPublisher,
-    { retention = defaultRetention, roomCompanions = () => [] }: RedisMessageStoreOptions = {},
+    { retention = defaultRetention, roomCompanions = () => [], timeoutMs = defaultRedisTimeoutMs }: RedisMessageStoreOptions = {},
   ) {
     this.#redis = redis;
+    this.#timeoutMs = timeoutMs;
+    this.#guard = guardRequests(redis, timeoutMs);
     this.#prefix = prefix;
     this.#scripts = postScripts(publisher);
     this.#publisherUid = publisher.uid;
@@ -96,12 +108,15 @@ export class RedisMessageStore implements MessageStore {
   #dedupeKey = (kind: "room" | "dm", user: UserName, clientId: string | undefined) =>
     `${this.#prefix}:sent:${kind}:${user}:${clientId ?? "-"}`;
 
-  postToRoom(post: RoomPost): Promise<Posted> {
-    return this.#roomPosts.submit(post.room, post);
+  async postToRoom(post: RoomPost): Promise<Posted> {
+    // Bounded here too: a post queued behind a batch that Redis does not answer waits for it.
+    const { reused, ...posted } = await withDeadline(this.#roomPosts.submit(post.room, post), this.#timeoutMs);
+    if (reused && post.clientId !== undefined) throw new ClientIdReusedError(post.clientId);
+    return posted;
   }
 
   /** One script call for `posts` (in order); a failure is every post's. */
-  async #postBatch(room: RoomName, posts: RoomPost[]): Promise<Posted[]> {
+  async #postBatch(room: RoomName, posts: RoomPost[]): Promise<RoomPosted[]> {
     const reply = (await this.#guard(() =>
       this.#scripts.postToRoom.run(
         this.#redis,
@@ -113,7 +128,7 @@ export class RedisMessageStore implements MessageStore {
           this.#publisherUid,
           roomOf(room),
           room,
-          ...posts.flatMap((post) => [post.senderSocket, ...argumentsOf<ChatMessage>(post, roomPostFields)]),
+          ...posts.flatMap((post) => [post.senderSocket, textDigest(post.text), ...argumentsOf<ChatMessage>(post, roomPostFields)]),
         ],
       ),
     )) as (string | number)[];
@@ -121,7 +136,7 @@ export class RedisMessageStore implements MessageStore {
     // [id1, fresh1, id2, fresh2, ...]: a repeat answers with its first id, as a fresh post does.
     return posts.map((_, i) => {
       const id = String(reply[2 * i]);
-      return { id, sentAt: sentAtOf(id) };
+      return { id, sentAt: sentAtOf(id), reused: reply[2 * i + 1] === -1 };
     });
   }
 
@@ -129,15 +144,19 @@ export class RedisMessageStore implements MessageStore {
    * After each batch: the room's messages past HISTORY_MAX_AGE go, and its keys live
    * ROOM_IDLE_TTL from now. Done beside the post script, once it has answered (so that the
    * stream exists), in one round trip; a failure stores nothing wrong and the next post
-   * does it again, so it does not fail the posts, which are stored.
+   * does it again, so it does not fail the posts, which are stored. Bounded in time, so that
+   * Redis hanging now does not hold the room's next batch.
    */
   async #retain(room: RoomName): Promise<void> {
     const key = this.#roomKey(room);
     const now = Date.now();
-    await Promise.all([
-      this.#redis.xTrim(key, "MINID", Math.max(0, now - this.#retention.maxAgeMs)),
-      ...[key, ...this.#roomCompanions(room)].map((each) => this.#redis.pExpire(each, this.#retention.idleTtlMs)),
-    ]).catch(() => undefined);
+    await withDeadline(
+      Promise.all([
+        this.#redis.xTrim(key, "MINID", Math.max(0, now - this.#retention.maxAgeMs)),
+        ...[key, ...this.#roomCompanions(room)].map((each) => this.#redis.pExpire(each, this.#retention.idleTtlMs)),
+      ]),
+      this.#timeoutMs,
+    ).catch(() => undefined);
   }
 
   async hasRoom(room: RoomName): Promise<boolean> {
@@ -145,8 +164,8 @@ export class RedisMessageStore implements MessageStore {
   }
 
   async postDirect(post: DirectPost): Promise<Posted> {
-    const { from, to, clientId, senderSocket } = post;
-    const [id, , sentAt] = (await this.#guard(() =>
+    const { from, to, text, clientId, senderSocket } = post;
+    const [id, fresh, sentAt] = (await this.#guard(() =>
       this.#scripts.postDirect.run(
         this.#redis,
         [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
@@ -158,63 +177,60 @@ export class RedisMessageStore implements MessageStore {
           userRoomOf(to),
           userRoomOf(from),
           senderSocket,
+          textDigest(text),
           ...argumentsOf<DirectMessage>(post, directPostFields),
         ],
       ),
     )) as [string, number, string];
+    if (fresh === -1 && clientId !== undefined) throw new ClientIdReusedError(clientId);
     return { id, sentAt: Number(sentAt) };
   }
 
-  async findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
+  async findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
     const seen = await this.#guard(() => this.#redis.get(this.#dedupeKey("dm", from, clientId)));
-    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt>".
-    const [, id, sentAt] = seen?.split(" ") ?? [];
-    return id === undefined ? undefined : { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
+    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt> <digest>"
+    // (no digest in a key written before digests were kept: it matches any text).
+    const [, id, sentAt, digest] = seen?.split(" ") ?? [];
+    if (id === undefined) return undefined;
+    if (digest !== undefined && digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
+    return { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
-    const page = await this.#read(this.#roomKey(room), range, oldestKeptId(this.#retention, Date.now()));
-    return {
-      more: page.more,
-      messages: page.entries.map(({ id, message }) => messageOf<ChatMessage>(chatMessageFields, id, { ...message, room })),
-    };
+    const entries = await this.#read(this.#roomKey(room), range, oldestKeptId(this.#retention, Date.now()));
+    return fitPage(
+      entries.map(({ id, message }) => messageOf<ChatMessage>(chatMessageFields, id, { ...message, room })),
+      range.limit,
+      "after" in range ? "start" : "end",
+    );
   }
 
   async readInbox(user: UserName, range: Range): Promise<Page<DirectMessage>> {
-    const page = await this.#read(this.#inboxKey(user), range);
-    return {
-      more: page.more,
-      messages: page.entries.map(({ id, message }) => messageOf<DirectMessage>(directMessageFields, id, message)),
-    };
+    const entries = await this.#read(this.#inboxKey(user), range);
+    return fitPage(
+      entries.map(({ id, message }) => messageOf<DirectMessage>(directMessageFields, id, message)),
+      range.limit,
+      "after" in range ? "start" : "end",
+    );
   }
 
-  /** One more entry than asked tells whether there is more; nothing before `oldest` is read. */
-  async #read(key: string, range: Range, oldest = firstPossibleId): Promise<{ entries: Entry[]; more: boolean }> {
+  /**
+   * Up to one more entry than asked, oldest first, nearest the id given, none before
+   * `oldest`: the page is cut from them (see `fitPage`), and one left over tells that there
+   * is more.
+   */
+  async #read(key: string, range: Range, oldest = firstPossibleId): Promise<Entry[]> {
     const count = range.limit + 1;
     // Nothing comes before the first possible id or after the last; Redis calls such a range an error.
-    if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) {
-      return { entries: [], more: false };
-    }
+    if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) return [];
     if ("after" in range) {
-      const entries = (await this.#guard(() =>
+      return (await this.#guard(() =>
         this.#redis.xRange(key, compareMessageIds(range.after, oldest) < 0 ? oldest : `(${range.after}`, "+", { COUNT: count }),
       )) as Entry[];
-      return { entries: entries.slice(0, range.limit), more: entries.length > range.limit };
     }
     const newestFirst = (await this.#guard(() =>
       this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, oldest, { COUNT: count }),
     )) as Entry[];
-    return { entries: newestFirst.slice(0, range.limit).reverse(), more: newestFirst.length > range.limit };
-  }
-
-  /** Fails fast while Redis is away (nothing is queued to run later), as `unavailable`. */
-  async #guard<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#redis.isReady) throw new StoreUnavailableError(new Error("not connected"));
-    try {
-      return await command();
-    } catch (error) {
-      if (!this.#redis.isReady) throw new StoreUnavailableError(error);
-      throw error;
-    }
+    return newestFirst.reverse();
   }
 }

@@ -4,6 +4,7 @@ import { AggregatorRegistry, Gauge, register, Registry } from "prom-client";
 import { serveOps, type OpsProbes, type Readiness } from "./http.ts";
 import { answerWorkers, askPrimary, reportRedis, watchWorkersRedis } from "./ipc.ts";
 import { createProcessMetrics, watchRedis, type ChatMetrics } from "./metrics.ts";
+import { watchPing } from "./redis-ping.ts";
 
 /**
  * The operations endpoints and metrics of each role. On the public port, in a cluster, a
@@ -62,11 +63,14 @@ export function answerOpsQueries(state: ClusterState): OpsProbes {
       const reports = [...redis.values()];
       const publisher = reports.every((report) => report.publisher);
       const subscriber = reports.every((report) => report.subscriber);
+      const ping = reports.every((report) => report.ping);
       const ready = state.readyWorkers();
-      const checks = { redis: { publisher, subscriber }, workers: { ready, expected: state.workers } };
+      const checks = { redis: { publisher, subscriber, ping }, workers: { ready, expected: state.workers } };
       const problems: string[] = [];
       if (!publisher) problems.push("the Redis publisher is not ready");
       if (!subscriber) problems.push("the Redis subscriber is not ready");
+      // A worker not connected is told above; one connected whose PINGs go unanswered, here.
+      if (!reports.every((report) => !report.publisher || report.ping)) problems.push("Redis did not answer PING in time");
       if (state.stopping()) problems.push("the cluster is shutting down");
       else if (ready < state.workers) problems.push(`${ready} of ${state.workers} workers ready`);
       return problems.length === 0 ? { ready: true, checks } : { ready: false, reason: problems.join("; "), checks };
@@ -79,30 +83,36 @@ export function answerOpsQueries(state: ClusterState): OpsProbes {
 }
 
 export interface RedisState {
-  pub: { readonly isReady: boolean };
+  pub: { readonly isReady: boolean; ping(): Promise<string> };
   sub: { readonly isReady: boolean };
 }
 
 /**
  * In a cluster worker: its metrics (in prom-client's global registry, which the primary
  * gathers), its Redis state reported to the primary, and the public endpoints on
- * `httpServer`. Call before Socket.IO attaches to the server.
+ * `httpServer`. Call before Socket.IO attaches to the server. Ready needs Redis to answer
+ * PING within `redisTimeoutMs`: a hung Redis keeps its connections open, and only an answer
+ * tells it from a live one.
  */
-export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatMetrics {
+export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, redisTimeoutMs: number): ChatMetrics {
   const metrics = createProcessMetrics(register);
   watchRedis(register, [
     { role: "publisher", isReady: () => redis.pub.isReady },
     { role: "subscriber", isReady: () => redis.sub.isReady },
   ]);
-  reportRedis(() => ({ publisher: redis.pub.isReady, subscriber: redis.sub.isReady }));
+  const ping = watchPing(redis.pub, redisTimeoutMs);
+  reportRedis(() => ({ publisher: redis.pub.isReady, subscriber: redis.sub.isReady, ping: ping.answering() }));
   serveOps(httpServer, {
     readiness: async (): Promise<Readiness> => {
       const problems: string[] = [];
+      // Told below when not connected; a connected Redis must answer a PING in time.
+      const pingProblem = redis.pub.isReady ? await ping.problemNow() : undefined;
       const checks: Record<string, unknown> = {
-        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady },
+        redis: { publisher: redis.pub.isReady, subscriber: redis.sub.isReady, ping: redis.pub.isReady && pingProblem === undefined },
       };
       if (!redis.pub.isReady) problems.push("the Redis publisher is not ready");
       if (!redis.sub.isReady) problems.push("the Redis subscriber is not ready");
+      if (pingProblem !== undefined) problems.push(`Redis did not answer PING: ${pingProblem}`);
       try {
         const cluster = await askPrimary("cluster", clusterQueryTimeoutMs);
         checks.workers = { ready: cluster.readyWorkers, expected: cluster.workers };

@@ -104,8 +104,8 @@ export function askPrimary<Q extends OpsQuery>(query: Q, timeoutMs: number): Pro
   });
 }
 
-/** Whether a worker's Redis connections are ready. */
-export const RedisReadiness = z.object({ publisher: z.boolean(), subscriber: z.boolean() });
+/** Whether a worker's Redis connections are ready, and whether Redis answers its PINGs in time. */
+export const RedisReadiness = z.object({ publisher: z.boolean(), subscriber: z.boolean(), ping: z.boolean() });
 export type RedisReadiness = z.infer<typeof RedisReadiness>;
 
 const redisReportType = "chat:redis-state";
@@ -137,7 +137,7 @@ export function watchWorkersRedis(): ReadonlyMap<number, RedisReadiness> {
   const states = new Map<number, RedisReadiness>();
   cluster.on("message", (worker, message: unknown) => {
     const report = RedisReport.safeParse(message);
-    if (report.success) states.set(worker.id, { publisher: report.data.publisher, subscriber: report.data.subscriber });
+    if (report.success) states.set(worker.id, { publisher: report.data.publisher, subscriber: report.data.subscriber, ping: report.data.ping });
   });
   cluster.on("exit", (worker) => states.delete(worker.id));
   return states;

@@ -1,9 +1,12 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { Batches } from "../redis/batches.ts";
+import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import { admitScript, changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
+import { StoreUnavailableError } from "../messages/message-store.ts";
 import {
   onlineScope,
+  presenceRefreshMs,
   presenceTtlMs,
   type Admission,
   type PresenceExpiry,
@@ -48,6 +51,14 @@ export const changeBatchSize = 500;
 export const changeGapMs = 20;
 
 /**
+ * How long after Redis comes back presence may still lack sessions: a Redis that restarted
+ * forgot them, and each process enters its own again at its next refresh (every
+ * `presenceRefreshMs`). Meanwhile, reads that could be wrong for want of them (who is
+ * there; that someone is not) are answered `unavailable`.
+ */
+export const presenceSettleMs = 2 * presenceRefreshMs;
+
+/**
  * Presence shared by every process through Redis; see presence-scripts.ts for the keys.
  *
  * Arrivals and departures go out in one queue, in the order they were made: those made in
@@ -62,9 +73,20 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #keyPrefix: string;
   readonly #scopesKey: string;
   readonly #changes: Batches<"changes", Change, PresenceShift>;
+  readonly #guard: RequestGuard;
+  readonly #timeoutMs: number;
+  /** Until then, Redis is back from an outage and presence not yet rebuilt (see `presenceSettleMs`). */
+  #settlingUntil = 0;
 
-  constructor(redis: RedisClientType, prefix: string) {
+  /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
+  constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
+    this.#timeoutMs = timeoutMs;
+    this.#guard = guardRequests(redis, timeoutMs);
+    // The client is connected by now: each "ready" from here on is a return after an outage.
+    redis.on("ready", () => {
+      this.#settlingUntil = Date.now() + presenceSettleMs;
+    });
     this.#keyPrefix = `${prefix}:presence:`;
     this.#scopesKey = `${prefix}:presence-scopes`;
     this.#changes = new Batches((_, changes) => this.#send(changes), {
@@ -83,7 +105,9 @@ export class RedisPresenceStore implements PresenceStore {
     const now = Date.now();
     const args = [String(now), String(now + presenceTtlMs), keyTtlMs, this.#keyPrefix];
     for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
-    return shiftsOf(await changeScript.run(this.#redis, [this.#scopesKey], args));
+    // Not refused while Redis is away: node-redis sends the changes once it is back, in order.
+    // Bounded, so that a hung Redis holds neither the changes queued behind nor a `room:join`.
+    return shiftsOf(await withDeadline(changeScript.run(this.#redis, [this.#scopesKey], args), this.#timeoutMs));
   }
 
   enter(session: PresenceSession): Promise<PresenceShift> {
@@ -95,10 +119,13 @@ export class RedisPresenceStore implements PresenceStore {
     // Rather than wait in the client's queue for Redis to come back, with the handshake.
     if (!this.#redis.isReady) throw new Error("Redis is not ready");
     const now = Date.now();
-    const reply = await admitScript.run(
-      this.#redis,
-      [`${this.#usersKey(onlineScope)}:${user}`],
-      [String(now), String(now + presenceTtlMs), keyTtlMs, String(max), socketId],
+    const reply = await withDeadline(
+      admitScript.run(
+        this.#redis,
+        [`${this.#usersKey(onlineScope)}:${user}`],
+        [String(now), String(now + presenceTtlMs), keyTtlMs, String(max), socketId],
+      ),
+      this.#timeoutMs,
     );
     return reply === -1 ? { admitted: true } : { admitted: false, held: Number(reply) };
   }
@@ -108,13 +135,23 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async list(scope: PresenceScope): Promise<UserName[]> {
-    const users = await this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf");
+    this.#refuseWhileSettling();
+    const users = await this.#guard(() => this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf"));
     return users.sort();
   }
 
   async isPresent(scope: PresenceScope, user: UserName): Promise<boolean> {
-    const expiry = await this.#redis.zScore(this.#usersKey(scope), user);
-    return expiry !== null && expiry > Date.now();
+    const expiry = await this.#guard(() => this.#redis.zScore(this.#usersKey(scope), user));
+    const present = expiry !== null && expiry > Date.now();
+    // Present is sure; absent, just after Redis came back, may only be not entered again yet.
+    if (!present) this.#refuseWhileSettling();
+    return present;
+  }
+
+  #refuseWhileSettling(): void {
+    if (Date.now() < this.#settlingUntil) {
+      throw new StoreUnavailableError(new Error("presence is being rebuilt since Redis came back"));
+    }
   }
 
   /**

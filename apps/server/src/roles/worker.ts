@@ -20,7 +20,7 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
   const redis = await connectRedis(config.REDIS_URL, log, { received: countRedisMessages(register, workerId) });
   const httpServer = createServer();
   // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
-  const metrics = serveWorkerOps(httpServer, redis);
+  const metrics = serveWorkerOps(httpServer, redis, config.REDIS_TIMEOUT_MS);
   const app = createRedisChatApp(httpServer, redis, config, { log, metrics });
   // Both worker options of @chat/sticky: the primary passes the next connection
   // on Node.js's own acknowledgement of the last, and WebSocket sessions are counted to it

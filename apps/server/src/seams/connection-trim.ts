@@ -2,11 +2,12 @@
  * Seam: what a connection keeps of its opening, let go of by reaching into Engine.IO.
  * Tied to engine.io 6.6.x (the `onUpgradeError` listener its `onWebSocket` adds, the
  * `WebSocketResponse` stand-in's `close` listener on the TCP socket, `Socket#request`),
- * socket.io 4.8.x (`socket.handshake`, `socket.conn`) and ws 8.x (through `ws-raw-socket.ts`).
- * Canary: test/seams/connection-trim.test.ts.
+ * socket.io 4.8.x (`socket.handshake`, `socket.conn`) and ws 8.x (through `ws-raw-socket.ts`
+ * and `engine-websocket.ts`). Canary: test/seams/connection-trim.test.ts.
  */
 import type { WebSocket } from "ws";
 import type { ChatSocket } from "../app/chat-socket.ts";
+import { websocketOf, websocketOfTransport } from "./engine-websocket.ts";
 import { socketOf } from "./ws-raw-socket.ts";
 
 /** What the trimmed parts of a connection's handshake are left pointing to: one object for all. */
@@ -43,18 +44,16 @@ export function trimConnection(socket: ChatSocket): void {
   // Socket.IO reads it again only to connect to another namespace, which this server has not.
   Object.assign(socket.conn, { request: undefined });
   Object.assign(socket.handshake, { headers: nothing, query: nothing, url: "" });
-  const websocket = websocketOf(socket.conn.transport);
+  const websocket = websocketOf(socket.conn);
   if (websocket !== undefined) dropUpgradeLeftovers(websocket);
   else socket.conn.once("upgrade", onUpgrade);
 }
 
 /** Shared by every connection that upgrades (Engine.IO calls it on the connection). */
 function onUpgrade(transport: unknown): void {
-  const websocket = websocketOf(transport);
+  const websocket = websocketOfTransport(transport);
   if (websocket !== undefined) dropUpgradeLeftovers(websocket);
 }
-
-const websocketOf = (transport: unknown): WebSocket | undefined => (transport as { socket?: WebSocket }).socket;
 
 function dropUpgradeLeftovers(websocket: WebSocket): void {
   for (const listener of websocket.listeners("error")) {

@@ -7,6 +7,7 @@
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import type { Namespace, ServerOptions } from "socket.io";
 import type { RedisClients } from "../redis/clients.ts";
+import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
 import { isUserRoom } from "../app/rooms.ts";
 
 /** What the sharded adapter decides channels with (its own methods, not in its typings). */
@@ -32,11 +33,13 @@ interface ChannelChoice {
  *
  * A join resolves once the room's subscription is in place. `room:join` joins, then reads the
  * room's history, and relies on whatever is stored after that read being delivered live: the
- * adapter subscribes without waiting, which would leave a moment when it is not.
+ * adapter subscribes without waiting, which would leave a moment when it is not. A Redis that
+ * does not confirm the subscription within `timeoutMs` (hung) fails the join as `unavailable`.
  */
 export function shardedRoomAdapter(
   redis: Pick<RedisClients, "pub" | "sub" | "subscriptionsSettled">,
   channelPrefix: string,
+  { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {},
 ): NonNullable<ServerOptions["adapter"]> {
   const create = createShardedAdapter(redis.pub, redis.sub, { channelPrefix, subscriptionMode: "dynamic" });
   // Socket.IO calls it with `new`, which takes the object returned: a function, not an arrow.
@@ -54,7 +57,7 @@ export function shardedRoomAdapter(
     adapter.addAll = async (id, rooms) => {
       // Subscribes (synchronously, on "create-room") to each room new to this worker.
       await addAll(id, rooms);
-      await redis.subscriptionsSettled();
+      await withDeadline(redis.subscriptionsSettled(), timeoutMs);
     };
     return adapter;
   };

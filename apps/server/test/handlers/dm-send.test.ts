@@ -27,6 +27,20 @@ describe("dm:send", () => {
     expect(atC.all).toEqual([]);
   });
 
+  it("a send that reuses a clientId with other text is refused with client_id_reused, and B receives only the first", async () => {
+    const app = await startInProcessApp();
+    const a = await app.connect("A");
+    const b = await app.connect("B");
+    const atB = record(b);
+    const first = await ok(a, "dm:send", { to: "B", text: "the first", clientId: "taken-0002" });
+    const reused = await refused(a, "dm:send", { to: "B", text: "another", clientId: "taken-0002" });
+    expect(reused).toEqual({ code: "client_id_reused", message: expect.stringMatching(/taken-0002/) });
+    expect(await ok(a, "dm:send", { to: "B", text: "the first", clientId: "taken-0002" })).toEqual(first);
+    await roundTrip(b);
+    expect(atB.of("dm:new").map((message) => message.text)).toEqual(["the first"]);
+    expect((await ok(b, "dm:fetch", {})).messages.map((message) => message.text)).toEqual(["the first"]);
+  });
+
   it("keeps the message in both inboxes, as dm:fetch shows", async () => {
     const app = await startInProcessApp();
     const a = await app.connect("A");

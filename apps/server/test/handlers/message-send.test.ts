@@ -102,6 +102,22 @@ describe("message:send", () => {
     ]);
   });
 
+  it("a send that reuses a clientId with other text is refused with client_id_reused; nobody receives it and it is not stored", async () => {
+    const app = await startInProcessApp();
+    const a = await app.connect("A");
+    const b = await app.connect("B");
+    const atB = record(b);
+    const first = await ok(a, "message:send", { room: "lobby", text: "the first", clientId: "taken-0001" });
+    const reused = await refused(a, "message:send", { room: "lobby", text: "another", clientId: "taken-0001" });
+    expect(reused).toEqual({ code: "client_id_reused", message: expect.stringMatching(/taken-0001/) });
+    // The first text is still a retry.
+    expect(await ok(a, "message:send", { room: "lobby", text: "the first", clientId: "taken-0001" })).toEqual(first);
+    await roundTrip(b);
+    expect(atB.of("message:new").map((message) => message.text)).toEqual(["the first"]);
+    const page = await ok(b, "history:fetch", { room: "lobby" });
+    expect(page.messages.map((message) => message.text)).toEqual(["the first"]);
+  });
+
   it("refuses a room the sender is not in with forbidden; nobody receives it and it is not stored", async () => {
     const app = await startInProcessApp();
     const a = await app.connect("A");

@@ -86,7 +86,9 @@ describe("room:join", () => {
   });
 
   it(`resuming after more than ${limits.resumeMaxLength} messages: the first ${limits.resumeMaxLength}, and more: true`, async () => {
-    const app = await startInProcessApp({ settings: { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000, EVENT_RATE_PER_CONNECTION: 10_000, EVENT_RATE_PER_USER: 10_000 } });
+    const app = await startInProcessApp({
+      settings: { SEND_RATE_PER_CONNECTION: 10_000, SEND_RATE_PER_USER: 10_000, EVENT_RATE_PER_CONNECTION: 10_000, EVENT_RATE_PER_USER: 10_000 },
+    });
     const a = await app.connect("A");
     await ok(a, "room:join", { room: "den" });
     const seen = await say(a, "den", "seen");

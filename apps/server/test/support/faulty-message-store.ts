@@ -35,8 +35,8 @@ export class FaultyMessageStore implements MessageStore {
   postDirect(post: DirectPost): Promise<Posted> {
     return this.#through(() => this.#inner.postDirect(post));
   }
-  findDirect(from: UserName, clientId: ClientId): Promise<Posted | undefined> {
-    return this.#through(() => this.#inner.findDirect(from, clientId));
+  findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
+    return this.#through(() => this.#inner.findDirect(from, clientId, text));
   }
   readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {
     return this.#through(() => this.#inner.readRoom(room, range));

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
+import { boundedOr } from "../time.ts";
 
 /** A Redis prefix no other test uses, so that test clusters sharing one Redis never meet. */
 export const uniquePrefix = (): string => `test-${randomBytes(6).toString("hex")}`;
@@ -24,7 +25,8 @@ export async function withRedis<T>(url: string, use: (redis: RedisConnection) =>
 
 /** Whether Redis at `url` answers PING with PONG (while it loads its data it answers -LOADING: not yet). */
 export const answersPing = (url: string, timeoutMs = 1_000): Promise<boolean> =>
-  withRedis(url, async (redis) => (await redis.ping()) === "PONG", timeoutMs).catch(() => false);
+  // Bounded as a whole: a hung Redis (SIGSTOP) accepts the connection and never answers.
+  boundedOr(withRedis(url, async (redis) => (await redis.ping()) === "PONG", timeoutMs).catch(() => false), timeoutMs, false);
 
 /** One entry of a room's stream, as the server stores it (XADD ... from, text, clientId). */
 export interface StreamEntry {

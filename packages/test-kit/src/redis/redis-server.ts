@@ -32,6 +32,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** `SHUTDOWN` (which saves what `durable` keeps); resolves once the process is gone. */
   shutdown(): Promise<void>;
+  /** SIGSTOP: Redis keeps its connections open and answers nothing, as a hung server does. */
+  hang(): void;
+  /** SIGCONT after `hang`; harmless otherwise. */
+  resume(): void;
   readonly running: boolean;
   /** Kills the server if it runs and removes its directory. */
   dispose(): Promise<void>;
@@ -80,8 +84,14 @@ export async function startRedisServer({ durable = false }: RedisServerOptions =
     await exited;
   };
 
+  const resume = () => {
+    if (isRunning(child)) child.kill("SIGCONT");
+  };
+
   const shutdown = async () => {
     if (!isRunning(child)) return;
+    // A hung server answers no SHUTDOWN.
+    resume();
     // Redis closes the connection instead of answering: the call fails, the process goes.
     await withRedis(url, (redis) => redis.shutdown(), 10_000).catch(() => undefined);
     if (!(await boundedOr(exited.then(() => true), 10_000, false))) await kill();
@@ -96,6 +106,10 @@ export async function startRedisServer({ durable = false }: RedisServerOptions =
     start,
     kill,
     shutdown,
+    hang: () => {
+      if (isRunning(child)) child.kill("SIGSTOP");
+    },
+    resume,
     get running() {
       return isRunning(child);
     },
