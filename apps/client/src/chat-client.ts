@@ -288,7 +288,7 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
   // Why the server is closing this connection; the disconnection follows, and so does the reconnection.
   socket.on("session:closing", (raw) => {
     const notice = SessionClosing.safeParse(raw);
-    if (notice.success) print(`error: ${notice.data.code}: ${notice.data.message}`);
+    if (notice.success) printError(`error: ${notice.data.code}: ${shown(notice.data.message)}`);
   });
 
   const say = async (room: RoomName, text: string) => {

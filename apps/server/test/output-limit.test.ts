@@ -179,8 +179,8 @@ describe("output waiting for a client that does not read is bounded", () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     process.kill(pid, "SIGCONT");
-    expect(await cli.waitForLine(/^error: backlogged: /, { timeoutMs: 30_000 })).toMatch(/bytes/);
-    await cli.waitForLine(/^disconnected \(/, { timeoutMs: 30_000 });
+    expect(await cli.waitForError(/^error: backlogged: /, { timeoutMs: 30_000 })).toMatch(/bytes/);
+    await cli.waitForError(/^disconnected \(/, { timeoutMs: 30_000 });
     const connections = () => cli?.stdout.filter((line) => /^connected, id: /.test(line)).length ?? 0;
     for (let waited = 0; waited < 30_000 && connections() < 2; waited += 200) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(connections()).toBe(2);
