@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ErrorBody, type ErrorCode, type ValidationIssue } from "./errors.ts";
 
 /** The failure half of every acknowledgement. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The closed set of reasons a request can fail. Clients switch on the code; the message

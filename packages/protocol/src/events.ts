@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ackOf, type Ack } from "./ack.ts";
 import { ChatMessage, DirectMessage, DirectSend, MessageBatch, MessageSend, MessageSent } from "./messages.ts";
 import {

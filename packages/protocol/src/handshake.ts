@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { UserName } from "./names.ts";
 
 /** A signed token the server issued; its format is the server's business, not the protocol's. */

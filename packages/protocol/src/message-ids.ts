@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A message id assigned by the server: `<milliseconds>-<sequence>`, ordered within a room.

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { limits, namePattern } from "./limits.ts";
 
 const nameSchema = (what: string) =>

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { limits } from "./limits.ts";
 import { MessageId } from "./message-ids.ts";
 import { ChatMessage, DirectMessage } from "./messages.ts";
