@@ -26,6 +26,7 @@ import type { Failure } from "./failures.ts";
 import { beforeEverything, Feed } from "./feed.ts";
 import { RequestQueue, type Outcome, type QueueOptions, type RetryListener } from "./request-queue.ts";
 import { RoomState } from "./room-state.ts";
+import { nameInToken } from "./token-name.ts";
 
 export interface ChatClientOptions {
   /** The server's address. Unset in a browser: the page's own origin. */
@@ -104,7 +105,7 @@ export type ChatClientEvents = {
 
 export interface ChatClient {
   on: Emitter<ChatClientEvents>["on"];
-  /** The user's name: the one given, or (token only) the one the server's messages show. */
+  /** The user's name: the one given or, with a token alone, the token's (as the server's messages confirm). */
   readonly me: UserName | undefined;
   readonly connection: ConnectionState;
   /** The rooms the user is in, in the order joined. */
@@ -166,7 +167,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     changed();
   };
 
-  let me = name;
+  let me = name ?? (token === undefined ? undefined : nameInToken(token));
   let connection: ConnectionState = { status: "connecting" };
   const setConnection = (state: ConnectionState) => {
     connection = state;
@@ -212,7 +213,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   /** A message of the user's: theirs by name, or by a client id this session chose. */
   const isOwn = (message: { from: UserName; clientId?: ClientId | undefined }) => {
     const ours = message.clientId !== undefined && outgoing.has(message.clientId);
-    if (ours) me ??= message.from;
+    if (ours) me = message.from;
     return ours || message.from === me;
   };
 
