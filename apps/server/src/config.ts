@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { defaultWebRoot } from "./web/web-root.ts";
 
 /** Where Redis answers when nothing else is said: the address every development machine uses. */
 export const defaultRedisUrl = "redis://127.0.0.1:6379";
@@ -68,6 +69,12 @@ const ConfigSchema = z.object({
   SEND_RATE_PER_USER: wholeNumber(1, 100_000).default(20),
   /** Largest packet a client may send, in bytes; larger ones close the connection. */
   MAX_PAYLOAD_BYTES: wholeNumber(1024, 100_000_000).default(100_000),
+  /**
+   * The built web app served at `/` (index.html, and its hashed assets for a year). Unset,
+   * apps/web/dist beside the server package, where `pnpm start` builds it; a folder without a
+   * build serves nothing (404), the operations endpoints and Socket.IO being unaffected.
+   */
+  WEB_ROOT: z.string().min(1).default(defaultWebRoot),
   /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
   LOG_FORMAT: z.enum(["text", "json"], { error: 'expected "text" or "json"' }).default("text"),
 });
@@ -92,7 +99,8 @@ ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
 
 Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, SHUTDOWN_TIMEOUT_MS=10000,
 AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, SEND_RATE_PER_CONNECTION=10,
-SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text.
+SEND_RATE_PER_USER=20, MAX_PAYLOAD_BYTES=100000, LOG_FORMAT=text,
+WEB_ROOT=<the web app's build, apps/web/dist beside the server package>.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

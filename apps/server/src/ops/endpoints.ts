@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { Server as HttpServer } from "node:http";
 import { AggregatorRegistry, Gauge, register, Registry } from "prom-client";
-import { serveOps, type Readiness } from "./http.ts";
+import { serveOps, type OtherPaths, type Readiness } from "./http.ts";
 import { answerWorkers, askPrimary } from "./ipc.ts";
 import { createProcessMetrics, watchRedis, type ChatMetrics } from "./metrics.ts";
 
@@ -66,9 +66,10 @@ export interface RedisState {
 
 /**
  * In a cluster worker: its metrics (in prom-client's global registry, which the primary
- * gathers) and the endpoints on `httpServer`. Call before Socket.IO attaches to the server.
+ * gathers) and the endpoints on `httpServer`, other paths answered by `otherPaths`. Call
+ * before Socket.IO attaches to the server.
  */
-export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatMetrics {
+export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, otherPaths?: OtherPaths): ChatMetrics {
   const metrics = createProcessMetrics(register);
   watchRedis(register, [
     { role: "publisher", isReady: () => redis.pub.isReady },
@@ -95,12 +96,12 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState): ChatM
       return problems.length === 0 ? { ready: true, checks } : { ready: false, reason: problems.join("; "), checks };
     },
     metrics: () => askPrimary("metrics", metricsQueryTimeoutMs),
-  });
+  }, { otherPaths });
   return metrics;
 }
 
-/** In the single process without Redis: its own metrics; ready once it listens. */
-export function serveStandaloneOps(httpServer: HttpServer): ChatMetrics {
+/** In the single process without Redis: its own metrics; ready once it listens; other paths answered by `otherPaths`. */
+export function serveStandaloneOps(httpServer: HttpServer, otherPaths?: OtherPaths): ChatMetrics {
   const metrics = createProcessMetrics(register);
   serveOps(httpServer, {
     readiness: async () =>
@@ -108,6 +109,6 @@ export function serveStandaloneOps(httpServer: HttpServer): ChatMetrics {
         ? { ready: true, checks: { listening: true } }
         : { ready: false, reason: "not listening yet", checks: { listening: false } },
     metrics: async () => ({ contentType: register.contentType, text: await register.metrics() }),
-  });
+  }, { otherPaths });
   return metrics;
 }

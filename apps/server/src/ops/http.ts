@@ -29,11 +29,21 @@ const json = (res: ServerResponse, status: number, body: unknown, head: boolean)
 const text = (res: ServerResponse, status: number, body: string, head: boolean) =>
   send(res, status, "text/plain; charset=utf-8", body, head);
 
+/** Answers a request for any other path (the web app's files); without it, any other path is 404. */
+export type OtherPaths = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ServeOpsOptions {
+  /** Socket.IO's path, whose requests are Socket.IO's own. */
+  socketIoPath?: string;
+  otherPaths?: OtherPaths;
+}
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes): Promise<void> {
+async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes, otherPaths?: OtherPaths): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const known = path === "/healthz" || path === "/readyz" || path === "/metrics";
+  if (!known && otherPaths !== undefined) return otherPaths(req, res);
   if (!known) return text(res, 404, "not found\n", req.method === "HEAD");
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
@@ -62,16 +72,17 @@ async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProb
 }
 
 /**
- * Serves `GET /healthz`, `/readyz` and `/metrics` on `httpServer`, and 404 for any other path
- * outside Socket.IO's. Call it before Socket.IO attaches to the server: Socket.IO then keeps
- * its own path (`socketIoPath`) and hands every other request to this listener.
+ * Serves `GET /healthz`, `/readyz` and `/metrics` on `httpServer`, and any other path outside
+ * Socket.IO's with `otherPaths` (404 without it). Call it before Socket.IO attaches to the
+ * server: Socket.IO then keeps its own path (`socketIoPath`) and hands every other request to
+ * this listener.
  */
-export function serveOps(httpServer: HttpServer, probes: OpsProbes, socketIoPath = "/socket.io"): void {
+export function serveOps(httpServer: HttpServer, probes: OpsProbes, { socketIoPath = "/socket.io", otherPaths }: ServeOpsOptions = {}): void {
   const socketIoPrefix = `${socketIoPath.replace(/\/$/, "")}/`;
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
     // Socket.IO's own requests, should this listener have been added after it.
     if ((req.url ?? "/").startsWith(socketIoPrefix)) return;
-    answer(req, res, probes).catch((error: unknown) => {
+    answer(req, res, probes, otherPaths).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else text(res, 500, `internal error: ${describe(error)}\n`, false);
     });

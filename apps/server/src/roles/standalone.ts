@@ -3,6 +3,7 @@ import { createMemoryChatApp } from "../app/memory-app.ts";
 import type { Config } from "../config.ts";
 import { createLog } from "../logging/log.ts";
 import { serveStandaloneOps } from "../ops/endpoints.ts";
+import { serveWebApp } from "../web/static-files.ts";
 import { onShutdownRequest } from "./shutdown.ts";
 
 /**
@@ -12,8 +13,9 @@ import { onShutdownRequest } from "./shutdown.ts";
 export async function startStandalone(config: Config, reason: string): Promise<void> {
   const log = createLog("worker: 1", config.LOG_FORMAT);
   const httpServer = createServer();
-  // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
-  const metrics = serveStandaloneOps(httpServer);
+  // Before Socket.IO attaches, which then passes it every request outside /socket.io/: the
+  // operations endpoints, and the web app at every other path.
+  const metrics = serveStandaloneOps(httpServer, serveWebApp(config.WEB_ROOT).answer);
   const app = createMemoryChatApp(httpServer, config, { log, metrics });
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
