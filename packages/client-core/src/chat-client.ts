@@ -405,7 +405,9 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     return settleOutgoing(clientId, { status: "sent", id, sentAt }) ?? { ...written, status: "sent", id, sentAt };
   };
 
-  let lastTyping = new Map<RoomName, number>();
+  const lastTyping = new Map<RoomName, number>();
+  /** A notice held back by the interval, one per room at most. */
+  const typingLater = new Map<RoomName, ReturnType<typeof setTimeout>>();
   const client: ChatClient = {
     on: (event, listener) => emitter.on(event, listener),
     get me() {
@@ -473,11 +475,18 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       return outcome;
     },
     typing(room) {
-      const now = Date.now();
-      // A little over the server's interval, so that no notice is refused as too soon.
-      if (now - (lastTyping.get(room) ?? 0) < limits.typingIntervalMs + 500 || !socket.connected || !rooms.has(room)) return;
-      lastTyping.set(room, now);
-      socket.volatile.emit("typing:start", { room }, () => undefined);
+      if (!socket.connected || !rooms.has(room) || typingLater.has(room)) return;
+      // A little over the server's interval, so that no notice is refused as too soon; typing
+      // within it sends one notice when it ends, so that a pause is not taken for silence.
+      const wait = (lastTyping.get(room) ?? 0) + limits.typingIntervalMs + 500 - Date.now();
+      const notify = () => {
+        typingLater.delete(room);
+        if (!socket.connected || !rooms.has(room)) return;
+        lastTyping.set(room, Date.now());
+        socket.volatile.emit("typing:start", { room }, () => undefined);
+      };
+      if (wait <= 0) notify();
+      else typingLater.set(room, setTimeout(notify, wait));
     },
     listRooms: () => call("room:list", []),
     who: (room) => call("presence:who", [{ room }]),
@@ -488,7 +497,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     close() {
       closed = true;
       for (const state of rooms.values()) state.typing.clear();
-      lastTyping = new Map();
+      for (const timer of typingLater.values()) clearTimeout(timer);
+      typingLater.clear();
       socket.close();
       setConnection({ status: "closed" });
     },
