@@ -164,6 +164,22 @@ describe("the web app in Chromium, against a server of two workers", () => {
     for (const person of [ann, bob]) await person.page.getByRole("list", { name: "Rooms" }).getByRole("button", { name: /#lobby/ }).click();
   });
 
+  it("marks a line the server would not take as not sent, with the reason", async () => {
+    const ghost = createChatClient({ url: server.url, name: "ghost" });
+    await new Promise<void>((resolve) => ghost.on("change", () => ghost.connection.status === "connected" && resolve()));
+    await ghost.sendDirect("ann", "boo");
+    ghost.close();
+    const { page } = ann;
+    await page.getByRole("list", { name: "Direct messages" }).getByRole("button", { name: /@ghost/ }).click();
+    await page.getByRole("log").getByText("boo").waitFor();
+    await page.getByRole("textbox", { name: "Message" }).fill("are you there?");
+    await page.getByRole("textbox", { name: "Message" }).press("Enter");
+    const failed = page.getByRole("log").locator(".message.failed").filter({ hasText: "are you there?" });
+    await failed.waitFor();
+    expect(await failed.locator(".status").textContent()).toBe("not sent: user ghost is not online");
+    await page.getByRole("list", { name: "Rooms" }).getByRole("button", { name: /#lobby/ }).click();
+  });
+
   it("says it is reconnecting when its worker is killed, then shows every missed line once, in order", async () => {
     const bobWorker = await server.workerOf(await socketIdOf(bob));
     const worker = clusterWorkers(server.child.pid ?? 0).get(bobWorker);
@@ -198,10 +214,20 @@ describe("the web app in Chromium, against a server of two workers", () => {
       await page.keyboard.type("dee");
       await page.keyboard.press("Enter");
       await page.getByRole("status").filter({ hasText: "Connected as dee" }).waitFor({ timeout: 30_000 });
+      // Every look of the line, recorded in the page: the pending one is short.
+      await page.getByRole("log").evaluate((log) => {
+        const looks: string[] = [];
+        (window as unknown as { looks: string[] }).looks = looks;
+        new MutationObserver(() => {
+          for (const line of log.querySelectorAll(".message")) looks.push(`${line.className}: ${line.querySelector(".text")?.textContent}`);
+        }).observe(log, { childList: true, subtree: true });
+      });
       await page.keyboard.type("from a small screen");
       await page.keyboard.press("Enter");
       await page.getByRole("log").locator(".message:not(.pending)").getByText("from a small screen").waitFor();
       await ann.page.getByRole("log").getByText("from a small screen").waitFor();
+      const looks = await page.evaluate(() => (window as unknown as { looks: string[] }).looks);
+      expect(looks).toContain("message own pending: from a small screen");
       const width = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
       expect(width[0]).toBeLessThanOrEqual(width[1] as number);
       for (const role of [page.getByRole("log"), page.getByRole("textbox", { name: "Message" }), page.getByRole("list", { name: "Rooms" })]) {
@@ -215,13 +241,20 @@ describe("the web app in Chromium, against a server of two workers", () => {
   it("takes a picture of two windows chatting (CHAT_WEB_SCREENSHOT=<file>)", async () => {
     const file = process.env.CHAT_WEB_SCREENSHOT;
     if (file === undefined) return;
-    await ann.page.getByRole("textbox", { name: "Message" }).fill("Shall we meet at 3?");
-    await ann.page.getByRole("textbox", { name: "Message" }).press("Enter");
-    await bob.page.getByRole("log").getByText("Shall we meet at 3?").waitFor();
+    const conversation: [Person, string][] = [
+      [ann, "Morning bob! Did you see the new build?"],
+      [bob, "Yes, the browser client is live on the staging cluster."],
+      [ann, "Shall we meet at 3 to go through it?"],
+    ];
+    for (const [person, text] of conversation) {
+      await person.page.getByRole("textbox", { name: "Message" }).fill(text);
+      await person.page.getByRole("textbox", { name: "Message" }).press("Enter");
+      for (const reader of [ann, bob]) await reader.page.getByRole("log").getByText(text).waitFor();
+    }
     await bob.page.getByRole("textbox", { name: "Message" }).pressSequentially("Sounds good");
     await ann.page.getByText("bob is typing…").waitFor();
     const shots = await Promise.all([ann.page.screenshot(), bob.page.screenshot()]);
-    const sheet = await browser.newPage({ viewport: { width: 2220, height: 740 } });
+    const sheet = await browser.newPage({ viewport: { width: 2240, height: 740 } });
     await sheet.setContent(
       `<body style="margin:0;background:#888;display:flex;gap:20px;padding:10px">${shots
         .map((shot) => `<img src="data:image/png;base64,${shot.toString("base64")}" width="1100">`)
