@@ -6,7 +6,16 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
-const packages = ["packages/protocol", "packages/test-kit", "apps/server", "apps/client", "bench", "tests/e2e"];
+const packages = [
+  "packages/protocol",
+  "packages/client-core",
+  "packages/test-kit",
+  "apps/server",
+  "apps/client",
+  "apps/web",
+  "bench",
+  "tests/e2e",
+];
 for (const dir of packages) rmSync(`${dir}/test-results.json`, { force: true });
 const lint = spawnSync("pnpm", ["exec", "turbo", "run", "lint", "lint:root", "--continue"], { stdio: "inherit" });
 const turbo = spawnSync("pnpm", ["exec", "turbo", "run", "test", "--concurrency=1", "--continue", ...process.argv.slice(2)], {
