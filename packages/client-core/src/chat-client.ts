@@ -42,13 +42,18 @@ export interface ChatClientOptions {
   transports?: ("polling" | "websocket")[];
   /** How long a typing notice is shown unless renewed (4 s: a notice comes at most every 2 s while someone types). */
   typingShownMs?: number;
+  /**
+   * How many of the latest direct messages the first connection shows as history (20); 0
+   * starts from the newest without showing any, as a terminal does.
+   */
+  recentDirects?: number;
   /** Pause before connecting again after the server refused for now (`unavailable`): 1 to 2 s, at random. */
   refusedRetryMs?: () => number;
 }
 
 /** Where the connection stands; `refused` is final (the server will never let this identity in). */
 export type ConnectionState =
-  | { status: "connecting" }
+  | { status: "connecting"; reason?: string }
   | { status: "connected"; socketId: string }
   | { status: "reconnecting"; reason: string }
   | { status: "refused"; reason: string }
@@ -82,11 +87,14 @@ export interface PresenceChangeNote {
 
 export type ChatClientEvents = {
   connection: (state: ConnectionState) => void;
-  /** A message new to a room, live or caught up: each once and, within a room, in id order. */
+  /**
+   * A message new to a room, live or caught up: each once and, within a room, in id order.
+   * Not the lines this session sent: those are told by `outgoing`.
+   */
   message: (message: ChatMessage) => void;
   /** A page of a room's older messages, oldest first, now at the top of the room. */
   older: (room: RoomName, messages: readonly ChatMessage[], more: boolean) => void;
-  /** A direct message new to the user's inbox (sent from another of their sessions, or received). */
+  /** A direct message new to the user's inbox (received, or sent from another of their sessions). */
   direct: (message: DirectMessage) => void;
   /** One of the user's own messages changed state (written, sent, failed). */
   outgoing: (outgoing: Outgoing) => void;
@@ -227,7 +235,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
         if (!created.log.add(message)) return;
         created.typing.stopped(message.from);
         const own = isOwn(message);
-        settleOutgoing(message.clientId, { status: "sent", id: message.id, sentAt: message.sentAt });
+        // This session's own line, come back in a batch before its ack: `outgoing` tells of it.
+        if (settleOutgoing(message.clientId, { status: "sent", id: message.id, sentAt: message.sentAt }) !== undefined) return;
         if (!own && created.live) countUnread({ room });
         emit("message", message);
       },
@@ -242,8 +251,8 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const directs = new DirectLog(() => me);
   const inbox = new Feed<DirectMessage>((message) => {
     const own = isOwn(message);
-    settleOutgoing(message.clientId, { status: "sent", id: message.id, sentAt: message.sentAt });
-    if (!directs.add(message)) return;
+    const sentHere = settleOutgoing(message.clientId, { status: "sent", id: message.id, sentAt: message.sentAt }) !== undefined;
+    if (!directs.add(message) || sentHere) return;
     if (!own && inboxLive) countUnread({ peer: directs.peerOf(message) });
     emit("direct", message);
   });
@@ -289,14 +298,20 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     const missed: DirectMessage[] = [];
     // The first time, the latest page is history; from then on, everything after the last shown.
     let after = inbox.lastId;
+    const recent = options.recentDirects ?? limits.pageDefaultLength;
     for (;;) {
-      const outcome = await call("dm:fetch", [after === undefined ? { limit: limits.pageDefaultLength } : { after }], control);
+      const outcome = await call("dm:fetch", [after === undefined ? { limit: Math.max(recent, 1) } : { after }], control);
       if (!outcome.ok) {
         problem("could not load direct messages", outcome.error);
         break;
       }
-      missed.push(...outcome.data.messages);
       const last = outcome.data.messages.at(-1);
+      if (after === undefined && recent === 0) {
+        // The newest message is the baseline, not news.
+        inbox.lastId = last?.id ?? beforeEverything;
+        break;
+      }
+      missed.push(...outcome.data.messages);
       if (after === undefined || !outcome.data.more || last === undefined) break;
       after = last.id;
     }
@@ -338,7 +353,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       return;
     }
     const reason = refusal.success ? refusal.data.message : error.message;
-    setConnection(connection.status === "connecting" ? connection : { status: "reconnecting", reason });
+    setConnection(connection.status === "connecting" ? { status: "connecting", reason } : { status: "reconnecting", reason });
     // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
     if (refusal.success) setTimeout(() => closed || socket.connect(), options.refusedRetryMs?.() ?? 1000 + Math.random() * 1000);
   });

@@ -122,6 +122,15 @@ describe("the client core against a server of two workers", () => {
     expect(ann.directsWith("bob").filter((message) => message.text === text)).toHaveLength(1);
     expect(eveDirects).toBe(0);
 
+    // A later session of bob's: the latest direct messages as history, or none when asked so (a terminal).
+    const bobAgain = client(server.url, { name: "bob" });
+    const bobInTerminal = client(server.url, { name: "bob", recentDirects: 0 });
+    await Promise.all([connected(bobAgain), connected(bobInTerminal)]);
+    await until(bobAgain, () => bobAgain.directsWith("ann").some((message) => message.text === text), "the history of direct messages");
+    await bobInTerminal.settled();
+    expect(bobInTerminal.peers).toEqual([]);
+    expect(bobAgain.unreadOf({ peer: "ann" })).toBe(0);
+
     const failed = await ann.sendDirect("nobody-here", "anyone?");
     expect(failed.status).toBe("failed");
     expect(failed.error?.code).toBe("not_found");
