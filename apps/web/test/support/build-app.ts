@@ -6,5 +6,12 @@ export const appDir = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Builds the app into dist/, as `pnpm start` does: what the tests load is what is served. */
 export default async function buildApp(): Promise<void> {
-  await build({ root: appDir, logLevel: "warn" });
+  // Vitest sets NODE_ENV=test, which Vite would build into the libraries' development branches.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ root: appDir, mode: "production", logLevel: "warn" });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
