@@ -396,6 +396,11 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     outgoing.set(clientId, written);
     emit("outgoing", written);
     const what = "room" in to ? `sending to ${to.room}` : `sending to ${to.peer}`;
+    if ("room" in to) {
+      // The line ends the typing: a notice held back would come after it.
+      clearTimeout(typingLater.get(to.room));
+      typingLater.delete(to.room);
+    }
     if (text.length > limits.textMaxLength) {
       const error: Failure = { code: "invalid_payload", message: `a message may be at most ${limits.textMaxLength} characters` };
       problem(what, error);
