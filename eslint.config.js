@@ -67,6 +67,31 @@ export default defineConfig([
     },
   },
   {
+    // The core runs in browsers and Deno as well as Node: web platform APIs only.
+    name: "chat/client-core-runs-anywhere",
+    files: ["packages/client-core/src/**", "apps/web/src/**"],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*"], message: "The client core and the web app run in browsers: no Node built-ins." },
+            {
+              group: ["@chat/*", "!@chat/protocol", "!@chat/client-core"],
+              message: "The client core and the web app depend on the protocol and the core alone.",
+            },
+          ],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
+        { name: "process", message: "No Node globals in code that runs in browsers." },
+        { name: "Buffer", message: "No Node globals in code that runs in browsers." },
+      ],
+    },
+  },
+  {
     name: "chat/protocol-stands-alone",
     files: ["packages/protocol/**"],
     rules: {

@@ -8,10 +8,12 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 
 const packages = [
   "packages/protocol",
+  "packages/client-core",
   "packages/sticky",
   "packages/test-kit",
   "apps/server",
   "apps/client",
+  "apps/web",
   "bench",
   "tests/e2e",
 ];

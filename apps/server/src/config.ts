@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import * as z from "zod";
+import { defaultWebRoot } from "./web/web-root.ts";
 
 /** Where Redis answers when nothing else is said: the address every development machine uses. */
 export const defaultRedisUrl = "redis://127.0.0.1:6379";
@@ -124,6 +125,12 @@ const ConfigSchema = z.object({
    * host (a Prometheus agent, a sidecar) reads the metrics. Open it up only behind a firewall.
    */
   OPS_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * The built web app served at `/` (index.html, and its hashed assets for a year). Unset,
+   * apps/web/dist beside the server package, where `pnpm start` builds it; a folder without a
+   * build serves nothing (404), the operations endpoints and Socket.IO being unaffected.
+   */
+  WEB_ROOT: z.string().min(1).default(defaultWebRoot),
   /** `text`: one readable line per event. `json`: one JSON object per line, for log collectors. */
   LOG_FORMAT: z.enum(["text", "json"], { error: 'expected "text" or "json"' }).default("text"),
 });
@@ -151,7 +158,8 @@ SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MA
 EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
 MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, OPS_PORT=9464,
-OPS_HOST=127.0.0.1, LOG_FORMAT=text.
+OPS_HOST=127.0.0.1, LOG_FORMAT=text,
+WEB_ROOT=<the web app's build, apps/web/dist beside the server package>.
 Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
 otherwise runs as a single process that is not scaled out.`;
 

@@ -83,6 +83,17 @@ describe("the server's layers", () => {
     const byName = 'export type { RunningServer } from "@chat/server/testing";\n';
     expect(await lintAs("packages/protocol/src/probe.ts", byName)).toContain("packages/protocol/src/probe.ts:1 no-restricted-imports");
   });
+
+  it("keeps the client core and the web app to what a browser has", async () => {
+    const nodeOnly = 'import { readFileSync } from "node:fs";\nexport const read = readFileSync;\nexport const env = process.env;\n';
+    for (const path of ["packages/client-core/src/probe.ts", "apps/web/src/probe.ts"]) {
+      expect(await lintAs(path, nodeOnly)).toEqual([`${path}:1 no-restricted-imports`, `${path}:3 no-restricted-globals`]);
+    }
+    const browserOnly = 'import { limits } from "@chat/protocol";\nexport const at = () => crypto.randomUUID() + document.title + limits.nameMaxLength;\n';
+    expect(await lintAs("apps/web/src/probe.ts", browserOnly)).toEqual([]);
+    const kit = 'export { startServer } from "@chat/test-kit";\n';
+    expect(await lintAs("packages/client-core/src/probe.ts", kit)).toEqual(["packages/client-core/src/probe.ts:1 no-restricted-imports"]);
+  });
 });
 
 describe("zod imports", () => {

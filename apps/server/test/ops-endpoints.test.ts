@@ -18,7 +18,8 @@ describe("operations endpoints of a cluster of two workers", () => {
   const clients: TestClient[] = [];
 
   beforeAll(async () => {
-    server = await startServerPatiently({ workers: 2, prefix: uniquePrefix() });
+    // No web app in this folder: every path but the endpoints' and Socket.IO's is 404 (web-app.test.ts serves one).
+    server = await startServerPatiently({ workers: 2, prefix: uniquePrefix(), env: { WEB_ROOT: "/nonexistent/chat-web-app" } });
   }, 120_000);
   afterAll(async () => {
     clients.forEach((client) => client.close());
@@ -209,7 +210,12 @@ describe("operations endpoints of the single process without Redis", () => {
 
   beforeAll(async () => {
     ns = createNetworkNamespace();
-    server = await startServerPatiently({ workers: 2, prefix: uniquePrefix(), wrapper: ns.wrapper, env: { REDIS_URL: undefined } });
+    server = await startServerPatiently({
+      workers: 2,
+      prefix: uniquePrefix(),
+      wrapper: ns.wrapper,
+      env: { REDIS_URL: undefined, WEB_ROOT: "/nonexistent/chat-web-app" },
+    });
   }, 120_000);
   afterAll(async () => {
     await server?.stop("SIGKILL");

@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import type { Server as HttpServer } from "node:http";
 import { AggregatorRegistry, Gauge, register, Registry } from "prom-client";
-import { serveOps, type OpsProbes, type Readiness } from "./http.ts";
+import { serveOps, type OpsProbes, type OtherPaths, type Readiness } from "./http.ts";
 import { answerWorkers, askPrimary, reportRedis, watchWorkersRedis } from "./ipc.ts";
 import { createProcessMetrics, watchRedis, type ChatMetrics } from "./metrics.ts";
 import { watchPing } from "./redis-ping.ts";
@@ -90,11 +90,16 @@ export interface RedisState {
 /**
  * In a cluster worker: its metrics (in prom-client's global registry, which the primary
  * gathers), its Redis state reported to the primary, and the public endpoints on
- * `httpServer`. Call before Socket.IO attaches to the server. Ready needs Redis to answer
- * PING within `redisTimeoutMs`: a hung Redis keeps its connections open, and only an answer
- * tells it from a live one.
+ * `httpServer`, other paths answered by `otherPaths` (the web app). Call before Socket.IO
+ * attaches to the server. Ready needs Redis to answer PING within `redisTimeoutMs`: a hung
+ * Redis keeps its connections open, and only an answer tells it from a live one.
  */
-export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, redisTimeoutMs: number): ChatMetrics {
+export function serveWorkerOps(
+  httpServer: HttpServer,
+  redis: RedisState,
+  redisTimeoutMs: number,
+  otherPaths?: OtherPaths,
+): ChatMetrics {
   const metrics = createProcessMetrics(register);
   watchRedis(register, [
     { role: "publisher", isReady: () => redis.pub.isReady },
@@ -125,15 +130,19 @@ export function serveWorkerOps(httpServer: HttpServer, redis: RedisState, redisT
       }
       return problems.length === 0 ? { ready: true, checks } : { ready: false, reason: problems.join("; "), checks };
     },
-  }, "public");
+  }, "public", { otherPaths });
   return metrics;
 }
 
 /**
  * In the single process without Redis: its own metrics; ready once it listens. The public
- * endpoints on `httpServer`; returns what the operations port reports too.
+ * endpoints on `httpServer`, other paths answered by `otherPaths` (the web app); returns what
+ * the operations port reports too.
  */
-export function serveStandaloneOps(httpServer: HttpServer): { metrics: ChatMetrics; operations: OpsProbes } {
+export function serveStandaloneOps(
+  httpServer: HttpServer,
+  otherPaths?: OtherPaths,
+): { metrics: ChatMetrics; operations: OpsProbes } {
   const metrics = createProcessMetrics(register);
   const operations: OpsProbes = {
     readiness: async () =>
@@ -142,6 +151,6 @@ export function serveStandaloneOps(httpServer: HttpServer): { metrics: ChatMetri
         : { ready: false, reason: "not listening yet", checks: { listening: false } },
     metrics: async () => ({ contentType: register.contentType, text: await register.metrics() }),
   };
-  serveOps(httpServer, { readiness: operations.readiness }, "public");
+  serveOps(httpServer, { readiness: operations.readiness }, "public", { otherPaths });
   return { metrics, operations };
 }

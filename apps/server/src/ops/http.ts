@@ -39,11 +39,27 @@ const json = (res: ServerResponse, status: number, body: unknown, head: boolean)
 const text = (res: ServerResponse, status: number, body: string, head: boolean) =>
   send(res, status, "text/plain; charset=utf-8", body, head);
 
+/** Answers a request for any other path (the web app's files); without it, any other path is 404. */
+export type OtherPaths = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface ServeOpsOptions {
+  /** Socket.IO's path, whose requests are Socket.IO's own. */
+  socketIoPath?: string;
+  otherPaths?: OtherPaths;
+}
+
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProbes, audience: OpsAudience): Promise<void> {
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  probes: OpsProbes,
+  audience: OpsAudience,
+  otherPaths?: OtherPaths,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   const known = path === "/healthz" || path === "/readyz" || (path === "/metrics" && probes.metrics !== undefined);
+  if (!known && otherPaths !== undefined) return otherPaths(req, res);
   if (!known) return text(res, 404, "not found\n", req.method === "HEAD");
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
@@ -74,17 +90,22 @@ async function answer(req: IncomingMessage, res: ServerResponse, probes: OpsProb
 
 /**
  * Serves `GET /healthz`, `/readyz` and (with `probes.metrics`) `/metrics` on `httpServer` for
- * `audience`, and 404 for any other path outside Socket.IO's. On a server Socket.IO attaches
- * to, call it first: Socket.IO then keeps its own path (`socketIoPath`) and hands every other
- * request to this listener.
+ * `audience`, and any other path outside Socket.IO's with `otherPaths` (404 without it). On a
+ * server Socket.IO attaches to, call it first: Socket.IO then keeps its own path
+ * (`socketIoPath`) and hands every other request to this listener.
  */
-export function serveOps(httpServer: HttpServer, probes: OpsProbes, audience: OpsAudience, socketIoPath = "/socket.io"): void {
+export function serveOps(
+  httpServer: HttpServer,
+  probes: OpsProbes,
+  audience: OpsAudience,
+  { socketIoPath = "/socket.io", otherPaths }: ServeOpsOptions = {},
+): void {
   const socketIoPrefix = `${socketIoPath.replace(/\/$/, "")}/`;
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
     // Socket.IO's own requests, should this listener have been added after it; the operations
     // port has no Socket.IO, and answers them itself (404).
     if (audience === "public" && (req.url ?? "/").startsWith(socketIoPrefix)) return;
-    answer(req, res, probes, audience).catch((error: unknown) => {
+    answer(req, res, probes, audience, otherPaths).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else text(res, 500, `internal error: ${describe(error)}\n`, false);
     });

@@ -4,6 +4,7 @@ import type { Config } from "../config.ts";
 import { createLog } from "../logging/log.ts";
 import { serveStandaloneOps } from "../ops/endpoints.ts";
 import { listenOps } from "../ops/ops-server.ts";
+import { serveWebApp } from "../web/static-files.ts";
 import { onShutdownRequest } from "./shutdown.ts";
 
 /**
@@ -13,8 +14,9 @@ import { onShutdownRequest } from "./shutdown.ts";
 export async function startStandalone(config: Config, reason: string): Promise<void> {
   const log = createLog("worker: 1", config.LOG_FORMAT);
   const httpServer = createServer();
-  // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
-  const { metrics, operations } = serveStandaloneOps(httpServer);
+  // Before Socket.IO attaches, which then passes it every request outside /socket.io/: the
+  // public endpoints, and the web app at every other path.
+  const { metrics, operations } = serveStandaloneOps(httpServer, serveWebApp(config.WEB_ROOT).answer);
   const app = createMemoryChatApp(httpServer, config, { log, metrics });
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

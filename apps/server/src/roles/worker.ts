@@ -8,6 +8,7 @@ import { createLog } from "../logging/log.ts";
 import { countRedisMessages } from "../ops/redis-traffic.ts";
 import { serveWorkerOps } from "../ops/endpoints.ts";
 import { connectRedis } from "../redis/clients.ts";
+import { serveWebApp } from "../web/static-files.ts";
 import { onShutdownRequest, readyMessage } from "./shutdown.ts";
 
 /**
@@ -19,8 +20,9 @@ export async function startWorker(config: Config & { REDIS_URL: string }): Promi
   const log = createLog(`worker: ${workerId}`, config.LOG_FORMAT);
   const redis = await connectRedis(config.REDIS_URL, log, { received: countRedisMessages(register, workerId) });
   const httpServer = createServer();
-  // Before Socket.IO attaches, which then passes it every request outside /socket.io/.
-  const metrics = serveWorkerOps(httpServer, redis, config.REDIS_TIMEOUT_MS);
+  // Before Socket.IO attaches, which then passes it every request outside /socket.io/: the
+  // public endpoints, and the web app at every other path.
+  const metrics = serveWorkerOps(httpServer, redis, config.REDIS_TIMEOUT_MS, serveWebApp(config.WEB_ROOT).answer);
   const app = createRedisChatApp(httpServer, redis, config, { log, metrics });
   // Both worker options of @chat/sticky: the primary passes the next connection
   // on Node.js's own acknowledgement of the last, and WebSocket sessions are counted to it
