@@ -91,10 +91,11 @@ export function connectChat(url: string, name: string, events: ChatClientEvents,
     if (change !== undefined) print(`* ${shown(change.user)} ${change.joined ? "joined" : "left"} ${shown(room)}`);
   });
   const typingShown = new Map<string, number>();
-  let typingBefore = new Map<RoomName, readonly string[]>();
+  /** Who was typing in each room at the last change: only those newly among them are told. */
+  const typingBefore = new Map<RoomName, readonly string[]>();
   chat.on("typing", (room, users) => {
     const before = typingBefore.get(room) ?? [];
-    typingBefore = new Map(typingBefore).set(room, users);
+    typingBefore.set(room, users);
     for (const user of users.filter((user) => !before.includes(user))) {
       const key = `${room} ${user}`;
       if (Date.now() - (typingShown.get(key) ?? 0) < typingShownMs) continue;
