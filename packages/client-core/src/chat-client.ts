@@ -8,18 +8,22 @@ import {
   type ClientEventResult,
   type ClientId,
   type DirectMessage,
+  type ErrorCode,
   type MessageId,
   type PresenceList,
   type RoomList,
   type RoomName,
   type RoomPage,
+  type RoomInvite,
   type RoomRef,
+  type SessionClosing,
   type UserName,
   type ValidationIssue,
 } from "@chat/protocol";
 import { io, type Socket } from "socket.io-client";
 import { emitChecked, onChecked } from "./checked-socket.ts";
 import { newClientId } from "./client-ids.ts";
+import { unreachableCause } from "./connect-errors.ts";
 import { DirectLog } from "./direct-log.ts";
 import { Emitter } from "./emitter.ts";
 import type { Failure } from "./failures.ts";
@@ -49,13 +53,25 @@ export interface ChatClientOptions {
   recentDirects?: number;
   /** Pause before connecting again after the server refused for now (`unavailable`): 1 to 2 s, at random. */
   refusedRetryMs?: () => number;
+  /**
+   * How long a connection attempt may go unanswered before the state says so (10 s): a server
+   * that takes the connection and never answers fails only at Socket.IO's connect timeout (20 s).
+   */
+  silenceReportMs?: number;
 }
+
+/**
+ * Why the client is not connected, when it knows: the server could not be reached (`reason`
+ * says why, in words), it has not answered for a while, or it refused for now (`code`).
+ * Without one, `reason` is Socket.IO's word for a lost connection.
+ */
+export type ConnectTrouble = { why: "unreachable" } | { why: "silent" } | { why: "refused"; code: ErrorCode };
 
 /** Where the connection stands; `refused` is final (the server will never let this identity in). */
 export type ConnectionState =
-  | { status: "connecting"; reason?: string }
+  | { status: "connecting"; reason?: string; trouble?: ConnectTrouble }
   | { status: "connected"; socketId: string }
-  | { status: "reconnecting"; reason: string }
+  | { status: "reconnecting"; reason: string; trouble?: ConnectTrouble }
   | { status: "refused"; reason: string }
   | { status: "closed" };
 
@@ -78,6 +94,10 @@ export interface Outgoing {
 /** Something that went wrong, for the user to read: what was being done and why it failed. */
 export interface Problem extends Failure {
   what: string;
+  /** While catching up after a (re)connection, not in answer to one of the user's requests. */
+  catchingUp?: true;
+  /** The request is held back and tried again (a rate limit's wait): not a final failure. */
+  retrying?: true;
 }
 
 export interface PresenceChangeNote {
@@ -105,6 +125,8 @@ export type ChatClientEvents = {
   /** The rooms the user is in changed. */
   rooms: (rooms: readonly RoomName[]) => void;
   problem: (problem: Problem) => void;
+  /** The server is about to close this connection, and says why; the client reconnects and catches up. */
+  closing: (notice: SessionClosing) => void;
   /** The server sent an event that does not follow the protocol; it was dropped. */
   invalid: (event: string, issues: readonly ValidationIssue[]) => void;
   /** Anything above happened: once per turn however many, for a view that redraws. */
@@ -132,12 +154,23 @@ export interface ChatClient {
   /** The conversation the user is looking at: its messages are read as they come. */
   view(conversation: Conversation | undefined): void;
   join(room: RoomName): Promise<Outcome<RoomPage>>;
+  /**
+   * Creates a room no one uses yet (private: only members and those they invite) and joins it.
+   * Not retried: a second attempt after a lost answer would find the room taken, by this user.
+   */
+  create(room: RoomName, options?: { private?: boolean }): Promise<Outcome<RoomPage>>;
+  /** Lets a user into a private room the user is a member of. */
+  invite(room: RoomName, user: UserName): Promise<Outcome<RoomInvite>>;
   leave(room: RoomName): Promise<Outcome<RoomRef>>;
   /** Sends a line to a room; resolves once it is sent or has failed. */
   say(room: RoomName, text: string): Promise<Outgoing>;
   sendDirect(to: UserName, text: string): Promise<Outgoing>;
-  /** Loads the page of messages before the oldest loaded. */
-  loadOlder(room: RoomName, limit?: number): Promise<Outcome<RoomPage>>;
+  /**
+   * Loads the page of messages before the oldest loaded, or before `before`: a front that
+   * does not show the user's own lines (a terminal, which has them on screen as typed) pages
+   * back from the oldest it showed.
+   */
+  loadOlder(room: RoomName, limit?: number, before?: MessageId): Promise<Outcome<RoomPage>>;
   /** Tells the room the user is typing; called at every keystroke, it sends at most every few seconds. */
   typing(room: RoomName): void;
   /** The rooms the server has this connection in. */
@@ -192,10 +225,12 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     args: ClientEventArgs<E>,
     via: RequestQueue = queue,
     onRetry?: RetryListener,
+    retry = true,
   ): Promise<Outcome<ClientEventResult<E>>> =>
-    via.request((timeoutMs) => emitChecked(socket, event, args, timeoutMs), { retry: true, onRetry });
+    via.request((timeoutMs) => emitChecked(socket, event, args, timeoutMs), { retry, onRetry });
 
-  const problem = (what: string, error: Failure) => emit("problem", { what, ...error });
+  const problem = (what: string, error: Failure, note: Pick<Problem, "catchingUp" | "retrying"> = {}) =>
+    emit("problem", { what, ...error, ...note });
 
   let inView: string | undefined;
   const unread = new Map<string, number>();
@@ -285,7 +320,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     const fresh = state.feed.lastId === undefined;
     const outcome = await missedIn(state.room, state.feed.lastId, via);
     if (generation !== resyncs && via === control) return outcome;
-    if (!outcome.ok) problem(`could not join ${state.room}`, outcome.error);
+    if (!outcome.ok) problem(`could not join ${state.room}`, outcome.error, via === control ? { catchingUp: true } : {});
     if (fresh && outcome.ok) state.hasOlder = outcome.data.messages.length >= limits.joinRecentLength;
     state.feed.caughtUp(outcome.ok ? outcome.data.messages : []);
     state.live = true;
@@ -302,7 +337,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     for (;;) {
       const outcome = await call("dm:fetch", [after === undefined ? { limit: Math.max(recent, 1) } : { after }], control);
       if (!outcome.ok) {
-        problem("could not load direct messages", outcome.error);
+        problem("could not load direct messages", outcome.error, { catchingUp: true });
         break;
       }
       const last = outcome.data.messages.at(-1);
@@ -334,7 +369,20 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   };
 
   let closed = false;
+  const silenceReportMs = options.silenceReportMs ?? 10_000;
+  let silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchForSilence = () => {
+    clearTimeout(silenceTimer);
+    silenceTimer = setTimeout(() => {
+      if (closed || socket.connected) return;
+      const reason = `no answer within ${silenceReportMs / 1000} s`;
+      const trouble: ConnectTrouble = { why: "silent" };
+      setConnection(connection.status === "connecting" ? { status: "connecting", reason, trouble } : { status: "reconnecting", reason, trouble });
+    }, silenceReportMs);
+  };
+  watchForSilence();
   socket.on("connect", () => {
+    clearTimeout(silenceTimer);
     setConnection({ status: "connected", socketId: socket.id ?? "" });
     void resync();
   });
@@ -343,6 +391,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     control.pause();
     if (closed) return;
     setConnection({ status: "reconnecting", reason });
+    watchForSilence();
     // After the server's own disconnect Socket.IO does not retry by itself.
     if (reason === "io server disconnect") socket.connect();
   });
@@ -352,8 +401,9 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       setConnection({ status: "refused", reason: refusal.data.message });
       return;
     }
-    const reason = refusal.success ? refusal.data.message : error.message;
-    setConnection(connection.status === "connecting" ? { status: "connecting", reason } : { status: "reconnecting", reason });
+    const reason = refusal.success ? refusal.data.message : unreachableCause(error);
+    const trouble: ConnectTrouble = refusal.success ? { why: "refused", code: refusal.data.code } : { why: "unreachable" };
+    setConnection(connection.status === "connecting" ? { status: "connecting", reason, trouble } : { status: "reconnecting", reason, trouble });
     // Full or shutting down: Socket.IO does not retry a refused handshake by itself.
     if (refusal.success) setTimeout(() => closed || socket.connect(), options.refusedRetryMs?.() ?? 1000 + Math.random() * 1000);
   });
@@ -388,6 +438,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     invalid,
   );
   onChecked(socket, "sync:required", () => void resync(), invalid);
+  onChecked(socket, "session:closing", (notice) => emit("closing", notice), invalid);
 
   /** A line or direct message: pending at once, then sent or failed; a rate limit is said with its wait. */
   const send = async (to: Conversation, text: string): Promise<Outgoing> => {
@@ -407,7 +458,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       return settleOutgoing(clientId, { status: "failed", error }) ?? written;
     }
     const onRetry: RetryListener = (error) => {
-      if (error.code === "rate_limited") problem(what, error);
+      if (error.code === "rate_limited") problem(what, error, { retrying: true });
     };
     const outcome =
       "room" in to
@@ -468,6 +519,30 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
       }
       return outcome;
     },
+    async create(room, { private: secret = false } = {}) {
+      const known = rooms.get(room);
+      const state = known ?? roomState(room);
+      state.feed.catchUp();
+      const outcome = await call("room:create", [{ room, private: secret }], queue, undefined, false);
+      if (!outcome.ok) {
+        problem(`could not create ${room}`, outcome.error);
+        state.feed.caughtUp([]);
+        if (known === undefined) {
+          rooms.delete(room);
+          emit("rooms", [...rooms.keys()]);
+        }
+        return outcome;
+      }
+      state.feed.caughtUp(outcome.data.messages);
+      state.live = true;
+      await refreshPresence(state, queue);
+      return outcome;
+    },
+    async invite(room, user) {
+      const outcome = await call("room:invite", [{ room, user }]);
+      if (!outcome.ok) problem(`could not invite ${user} to ${room}`, outcome.error);
+      return outcome;
+    },
     async leave(room) {
       const state = rooms.get(room);
       state?.typing.clear();
@@ -480,10 +555,10 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     },
     say: (room, text) => send({ room }, text),
     sendDirect: (to, text) => send({ peer: to }, text),
-    async loadOlder(room, limit = limits.pageDefaultLength) {
+    async loadOlder(room, limit = limits.pageDefaultLength, from?: MessageId) {
       const state = rooms.get(room);
       if (state === undefined) return { ok: false, error: { code: "forbidden", message: `join room ${room} first` } };
-      const before = state.log.oldestId;
+      const before = from ?? state.log.oldestId;
       const outcome = await call("history:fetch", [before === undefined ? { room, limit } : { room, before, limit }]);
       if (!outcome.ok) {
         problem(`could not load the history of ${room}`, outcome.error);
@@ -516,6 +591,7 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
     },
     close() {
       closed = true;
+      clearTimeout(silenceTimer);
       for (const state of rooms.values()) state.typing.clear();
       for (const timer of typingLater.values()) clearTimeout(timer);
       typingLater.clear();

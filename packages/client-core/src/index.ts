@@ -4,6 +4,7 @@ export {
   type ChatClientEvents,
   type ChatClientOptions,
   type ConnectionState,
+  type ConnectTrouble,
   type Conversation,
   type Outgoing,
   type PresenceChangeNote,

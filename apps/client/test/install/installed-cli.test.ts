@@ -5,7 +5,7 @@ import { freePort, npmInstall, packPackages, sleep, spawnCli, startServer, stopA
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 /**
- * The CLI as a user installs it: the protocol's and the client's tarballs, as `pnpm pack`
+ * The CLI as a user installs it: the protocol's, the client core's and the client's tarballs, as `pnpm pack`
  * makes them, installed together with plain `npm install -g` into a prefix of their own,
  * run as the `chat` command (Node alone) and under Deno.
  */
@@ -21,7 +21,7 @@ const denoEnv = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
 let server: RunningServer | undefined;
 
 beforeAll(async () => {
-  const tarballs = packPackages(["packages/protocol", "apps/client"], packs.path);
+  const tarballs = packPackages(["packages/protocol", "packages/client-core", "apps/client"], packs.path);
   npmInstall(["--global", "--prefix", prefix.path, ...tarballs], prefix.path);
   server = await startServer({ workers: 2 });
 }, 600_000);
