@@ -46,10 +46,10 @@ beforeAll(() => {
   // check it out (no dist/), reusing this package's node_modules for the build tools.
   copy = join(temp, "workspace/packages/protocol");
   mkdirSync(copy, { recursive: true });
-  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json"]) {
-    cpSync(join(repoDir, file), join(temp, "workspace", file));
+  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json", "scripts/prepack.mjs"]) {
+    cpSync(join(repoDir, file), join(temp, "workspace", file), { recursive: true });
   }
-  const inputs = ["package.json", "tsconfig.build.json", "README.md", "LICENSE", "scripts", ...manifest.files];
+  const inputs = ["package.json", "tsconfig.build.json", "README.md", "LICENSE", ...manifest.files];
   for (const input of inputs.filter((name) => name !== "dist")) {
     cpSync(join(packageDir, input), join(copy, input), { recursive: true });
   }
