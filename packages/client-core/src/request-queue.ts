@@ -45,6 +45,13 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** `sleep` that can be called off: a timer left pending keeps Node and Deno from exiting. */
+const cancellableSleep = (ms: number) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { done, cancel: () => clearTimeout(timer) };
+};
+
 /**
  * Requests one at a time, in the order made, so that the server sees them in the user's
  * order. While the queue is paused (the connection is down, or catching up) nothing is
@@ -113,10 +120,9 @@ export class RequestQueue {
     const deadline = entry.enqueuedAt + giveUpAfterMs;
     let pause = backoffMs;
     for (;;) {
-      const resumed = await Promise.race([
-        this.#whenResumed().then(() => true),
-        sleep(Math.max(deadline - Date.now(), 0)).then(() => false),
-      ]);
+      // The give-up timer runs to the deadline (a minute by default) unless called off.
+      const giveUp = cancellableSleep(Math.max(deadline - Date.now(), 0));
+      const resumed = await Promise.race([this.#whenResumed().then(() => true), giveUp.done.then(() => false)]).finally(giveUp.cancel);
       const outcome: Outcome<unknown> = resumed
         ? await entry
             .attempt(Math.min(attemptTimeoutMs, Math.max(deadline - Date.now(), 1)))

@@ -10,9 +10,9 @@ const denoPackage = createRequire(import.meta.url).resolve("deno/package.json");
 const deno = join(dirname(denoPackage), process.platform === "win32" ? "deno.exe" : "deno");
 export const denoVersion = (JSON.parse(readFileSync(denoPackage, "utf8")) as { version: string }).version;
 
-export const runDeno = (args: string[]): SpawnSyncReturns<string> => {
+export const runDeno = (args: string[], cwd = packageDir): SpawnSyncReturns<string> => {
   const result = spawnSync(deno, args, {
-    cwd: packageDir,
+    cwd,
     encoding: "utf8",
     timeout: 90_000,
     env: { ...process.env, NO_COLOR: "1" },

@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packageDir } from "./deno-cli.ts";
+import { packageDir, runDeno } from "./deno-cli.ts";
 
 const repoDir = join(packageDir, "../..");
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
@@ -46,10 +46,10 @@ beforeAll(() => {
   // check it out (no dist/), reusing this package's node_modules for the build tools.
   copy = join(temp, "workspace/packages/protocol");
   mkdirSync(copy, { recursive: true });
-  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json"]) {
-    cpSync(join(repoDir, file), join(temp, "workspace", file));
+  for (const file of ["pnpm-workspace.yaml", "tsconfig.base.json", "scripts/prepack.mjs"]) {
+    cpSync(join(repoDir, file), join(temp, "workspace", file), { recursive: true });
   }
-  const inputs = ["package.json", "tsconfig.build.json", "README.md", "LICENSE", "scripts", ...manifest.files];
+  const inputs = ["package.json", "tsconfig.build.json", "README.md", "LICENSE", ...manifest.files];
   for (const input of inputs.filter((name) => name !== "dist")) {
     cpSync(join(packageDir, input), join(copy, input), { recursive: true });
   }
@@ -136,6 +136,24 @@ export const used = [send, join, forged, late, clientEvents];
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
   });
+
+  it("gives a Deno project that installed it with npm its types", () => {
+    // The declarations keep the source's `./ack.ts` specifiers (tsc rewrites them in the .js
+    // files only); Deno, like TypeScript, reads them as the `.d.ts` beside them in an npm
+    // package. The @ts-expect-error line fails the check if the types came out as `any`.
+    writeFileSync(
+      join(app, "deno-types.ts"),
+      `import { ChatMessage, type MessageSend } from "@chat/protocol";
+export const send: MessageSend = { room: "lobby", text: "Hello" };
+// @ts-expect-error sentAt is a number
+export const late: string = ChatMessage.parse({ id: "1-0", room: "lobby", from: "alice", text: "Hi", sentAt: 1 }).sentAt;
+`,
+    );
+    const result = runDeno(["check", "deno-types.ts"], app);
+    expect(result.stderr).toContain("Check deno-types.ts");
+    expect(result.stderr).not.toContain("ERROR");
+    expect(result.status).toBe(0);
+  }, 120_000);
 
   it("cannot be packed by npm, which would ship pnpm's catalog: range as it is", () => {
     const result = run("npm", ["pack", "--dry-run"], copy);

@@ -56,3 +56,5 @@ export {
 } from "./engine/http.ts";
 export { tcpExchange, simultaneousRequests, type TcpOutcome } from "./engine/tcp.ts";
 export { npmInstall, packPackages, plainEnv, tempDir, workspaceRoot } from "./packing/packing.ts";
+export { packCleanCopies } from "./packing/clean-copies.ts";
+export { denoOf, runDeno, denoPublishDryRun } from "./deno/deno-cli.ts";
