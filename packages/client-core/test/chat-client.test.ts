@@ -2,7 +2,7 @@ import { startServer, type RunningServer } from "@chat/test-kit";
 import type { Problem } from "@chat/client-core";
 import type { ChatMessage } from "@chat/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { client, closeAll, connected, freshRoom, textsIn, until } from "./support.ts";
+import { client, closeAll, connected, freshRoom, listedIn, textsIn, until } from "./support.ts";
 
 describe("the client core against a server of two workers", () => {
   let server: RunningServer;
@@ -113,6 +113,7 @@ describe("the client core against a server of two workers", () => {
     const bob = client(server.url, { name: "bob" });
     const eve = client(server.url, { name: "eve" });
     await Promise.all([connected(ann), connected(bob), connected(eve)]);
+    await listedIn(ann, "lobby", "bob");
     let eveDirects = 0;
     eve.on("direct", () => (eveDirects += 1));
     const text = `psst ${Math.random()}`;

@@ -51,3 +51,17 @@ export const connected = (chat: ChatClient, room = "lobby"): Promise<true> =>
 export const freshRoom = (label: string): string => `${label}-${Math.random().toString(36).slice(2, 8)}`;
 
 export const textsIn = (chat: ChatClient, room: string): string[] => chat.messagesOf(room).map((message) => message.text);
+
+/**
+ * Resolves once the server lists `user` in `room` (asked through `chat`): presence is written
+ * just after a connection opens, so a message to someone who connected a moment ago may find
+ * them not online yet, as it would for anyone.
+ */
+export async function listedIn(chat: ChatClient, room: string, user: string, timeoutMs = 20_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const outcome = await chat.who(room);
+    if (outcome.ok && outcome.data.users.includes(user)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${user} not listed in ${room} within ${timeoutMs} ms`);
+}
