@@ -45,10 +45,17 @@ interface Entry {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** `sleep` that can be called off: a timer left pending keeps Node and Deno from exiting. */
+/**
+ * `sleep` that can be called off: a timer left pending keeps Node and Deno from exiting. In
+ * Node it does not keep the process alive either (`unref`): it is a deadline, not work, and a
+ * closed client's requests still waiting on it must not hold up the end of a script.
+ */
 const cancellableSleep = (ms: number) => {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const done = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
   return { done, cancel: () => clearTimeout(timer) };
 };
 
