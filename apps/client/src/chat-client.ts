@@ -33,7 +33,16 @@ const typingShownMs = 5_000;
 
 /** The terminal's face of the chat: the core's events as printed lines, each line of input as one of its actions. */
 export function connectChat(url: string, name: string, events: ChatClientEvents, options: ChatClientOptions = {}): ChatClient {
-  const chat = createChatClient({ url, name, token: options.token, queue: options.queue, recentDirects: 0 });
+  // withCredentials: a load balancer's sticky cookie (HAProxy) is kept and sent back, so that
+  // every request of a long-polling session reaches the same instance.
+  const chat = createChatClient({
+    url,
+    name,
+    token: options.token,
+    queue: options.queue,
+    recentDirects: 0,
+    socket: { withCredentials: true },
+  });
   const { print, error: printError } = events;
   let failures = 0;
   let current: RoomName = defaultRoom;

@@ -20,7 +20,7 @@ import {
   type UserName,
   type ValidationIssue,
 } from "@chat/protocol";
-import { io, type Socket } from "socket.io-client";
+import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
 import { emitChecked, onChecked } from "./checked-socket.ts";
 import { newClientId } from "./client-ids.ts";
 import { unreachableCause } from "./connect-errors.ts";
@@ -44,6 +44,14 @@ export interface ChatClientOptions {
   queue?: Partial<QueueOptions>;
   /** Socket.IO's transports, in the order tried (polling, then WebSocket, by default). */
   transports?: ("polling" | "websocket")[];
+  /**
+   * More of Socket.IO's client options, passed on as they are (unset: its defaults). In
+   * Node, `withCredentials: true` keeps the cookies the server's side sets and sends them
+   * back, as a load balancer that keeps sessions on one instance by cookie needs (HAProxy's
+   * `cookie ... insert`; a browser does so by itself on its page's origin); `agent` is the
+   * `http.Agent` its requests and WebSockets go through (to leave from a given local address).
+   */
+  socket?: Partial<ManagerOptions & SocketOptions>;
   /** How long a typing notice is shown unless renewed (4 s: a notice comes at most every 2 s while someone types). */
   typingShownMs?: number;
   /**
@@ -190,7 +198,11 @@ export function createChatClient(options: ChatClientOptions = {}): ChatClient {
   const auth: Record<string, string> = {};
   if (name !== undefined) auth.name = name;
   if (token !== undefined) auth.token = token;
-  const socketOptions = { auth, ...(options.transports === undefined ? {} : { transports: options.transports }) };
+  const socketOptions = {
+    ...options.socket,
+    auth,
+    ...(options.transports === undefined ? {} : { transports: options.transports }),
+  };
   const socket: Socket = options.url === undefined ? io(socketOptions) : io(options.url, socketOptions);
 
   const emitter = new Emitter<ChatClientEvents>();

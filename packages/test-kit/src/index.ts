@@ -58,3 +58,6 @@ export { tcpExchange, simultaneousRequests, type TcpOutcome } from "./engine/tcp
 export { npmInstall, packPackages, plainEnv, tempDir, workspaceRoot } from "./packing/packing.ts";
 export { packCleanCopies } from "./packing/clean-copies.ts";
 export { denoOf, runDeno, denoPublishDryRun } from "./deno/deno-cli.ts";
+export { startHaproxy, haproxyConfig } from "./balancers/haproxy.ts";
+export { startNginx, nginxRender } from "./balancers/nginx.ts";
+export { stopAllBalancers, type RunningBalancer } from "./balancers/balancer-process.ts";
