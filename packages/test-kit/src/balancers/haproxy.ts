@@ -7,10 +7,10 @@ export const haproxyConfig = fileURLToPath(new URL("../../../../deploy/haproxy/h
 
 /**
  * HAProxy from `deploy/haproxy/haproxy.cfg` on a free loopback port, in front of the three
- * instances at `instances` (`host:port` of each public port).
+ * instances at `instances` (`host:port` of each public port); on `port` if given.
  */
-export async function startHaproxy(instances: readonly [string, string, string]): Promise<RunningBalancer> {
-  const port = await freePort();
+export async function startHaproxy(instances: readonly [string, string, string], { port: wanted }: { port?: number } = {}): Promise<RunningBalancer> {
+  const port = wanted ?? (await freePort());
   const env = {
     CHAT_LISTEN: `127.0.0.1:${port}`,
     CHAT_INSTANCE_1: instances[0],

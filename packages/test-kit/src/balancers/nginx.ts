@@ -13,10 +13,10 @@ export const nginxRender = fileURLToPath(new URL("../../../../deploy/nginx/rende
  * nginx from `deploy/nginx/nginx.conf.template`, rendered by `deploy/nginx/render.mjs` as
  * the deployment README says, on a free loopback port in front of the three instances at
  * `instances` (`host:port` of each public port). Its pid and temporary files go to a
- * directory of its own, removed when it stops.
+ * directory of its own, removed when it stops. On `port` if given.
  */
-export async function startNginx(instances: readonly [string, string, string]): Promise<RunningBalancer> {
-  const port = await freePort();
+export async function startNginx(instances: readonly [string, string, string], { port: wanted }: { port?: number } = {}): Promise<RunningBalancer> {
+  const port = wanted ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "chat-nginx-"));
   const env = {
     CHAT_LISTEN: `127.0.0.1:${port}`,

@@ -13,7 +13,7 @@ import {
   type Instance,
   type StartBalancer,
 } from "./balancer-rig.ts";
-import { chatBehind, connection, expectedFor, shownTo, streamOf, writeNumbered, type User } from "./chat-behind.ts";
+import { chatBehind, connection, expectedFor, historyOf, shownTo, writeNumbered, type User } from "./chat-behind.ts";
 
 /**
  * What both balancers must do, run against each from its file: chat across the three
@@ -133,17 +133,17 @@ export function balancerSuite(kind: string, { start, downLine }: BalancerCase): 
       return { a, b, c, victim, outgoing };
     };
 
-    /** Every line stored once, in the order written; each user shown exactly the others' lines, in stream order, each once. */
+    /** Every line stored once, in the order written; each user shown exactly the others' lines, in the order stored, each once. */
     const countEveryMessage = async (room: string, writers: readonly User[], everyone: readonly User[]) => {
-      const stream = await streamOf(live(), room);
+      const history = await historyOf(live(), room);
       for (const writer of writers) {
         expect(
-          stream.filter((entry) => entry.from === writer.name).map((entry) => entry.text),
-          `${writer.name}'s lines in the stream`,
+          history.filter((message) => message.from === writer.name).map((message) => message.text),
+          `${writer.name}'s lines in the room's history`,
         ).toEqual(writer.sends.map((send) => send.text));
       }
-      await pollUntil(() => everyone.every((each) => shownTo(each, room).length >= expectedFor(stream, each).length), 30_000);
-      for (const each of everyone) expect(shownTo(each, room), `what ${each.name} was shown`).toEqual(expectedFor(stream, each));
+      await pollUntil(() => everyone.every((each) => shownTo(each, room).length >= expectedFor(history, each).length), 30_000);
+      for (const each of everyone) expect(shownTo(each, room), `what ${each.name} was shown`).toEqual(expectedFor(history, each));
     };
 
     it("an instance drained with SIGTERM: no new connection reaches it, its users reconnect to the others and nothing is lost", async () => {

@@ -1,8 +1,8 @@
 import type { Agent } from "node:http";
 import { createChatClient, type ChatClient, type Outgoing } from "@chat/client-core";
 import type { ChatMessage, RoomName, UserName } from "@chat/protocol";
-import { readStream, sleep, type StreamEntry } from "@chat/test-kit";
-import { behindBalancer, type BalancerRig } from "./balancer-rig.ts";
+import { connectClient, sleep } from "@chat/test-kit";
+import { agentFromNextAddress, behindBalancer, type BalancerRig } from "./balancer-rig.ts";
 
 /*
  * Users of the client core behind the balancer, as an application runs it: sends resent
@@ -67,12 +67,27 @@ export async function writeNumbered(
   }
 }
 
-export const streamOf = (rig: BalancerRig, room: RoomName): Promise<StreamEntry[]> =>
-  readStream(rig.redisUrl, `${rig.prefix}:room:${room}`);
+/**
+ * The room's history as the service tells it to a newcomer through the balancer, oldest
+ * first: every message it stored, in id order (one page: the tests post fewer than its 100).
+ */
+export async function historyOf(rig: BalancerRig, room: RoomName): Promise<ChatMessage[]> {
+  const reader = await connectClient(rig.balancer.url, "historian", behindBalancer(agentFromNextAddress().agent));
+  try {
+    const joined = await reader.timeout(15_000).emitWithAck("room:join", { room });
+    if (!joined.ok) throw new Error(`room:join ${room}: ${joined.error.code}`);
+    const page = await reader.timeout(15_000).emitWithAck("history:fetch", { room, limit: 100 });
+    if (!page.ok) throw new Error(`history:fetch ${room}: ${page.error.code}`);
+    if (page.data.more) throw new Error(`${room} holds more than one page`);
+    return page.data.messages;
+  } finally {
+    reader.disconnect();
+  }
+}
 
-/** What `user` should have been shown of the room: the others' stored lines, in stream order. */
-export const expectedFor = (stream: readonly StreamEntry[], user: User): string[] =>
-  stream.filter((entry) => entry.from !== user.name).map((entry) => `${entry.from}: ${entry.text}`);
+/** What `user` should have been shown of the room: the others' stored lines, in the order stored. */
+export const expectedFor = (history: readonly ChatMessage[], user: User): string[] =>
+  history.filter((message) => message.from !== user.name).map((message) => `${message.from}: ${message.text}`);
 
 /** What the core showed `user` of the room, in order (repeats included: they would be defects). */
 export const shownTo = (user: User, room: RoomName): string[] =>
