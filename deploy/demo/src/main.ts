@@ -94,7 +94,7 @@ const lines = [
   "",
   `web app, through HAProxy:   ${balancer.url}/`,
   `a user through HAProxy:     pnpm --silent chat A --url ${balancer.url}`,
-  ...instances.map((instance, index) => `a user on instance${index + 1}:       pnpm --silent chat U${index + 1} --url ${instance.url}`),
+  ...instances.map((instance, index) => `a user on instance${index + 1}:        pnpm --silent chat U${index + 1} --url ${instance.url}`),
   `drain an instance:          kill -TERM ${instances[0]?.child.pid ?? ""}   (instance1's primary; its users move through HAProxy)`,
   "",
   "Ctrl-C stops everything.",
