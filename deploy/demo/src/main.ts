@@ -28,21 +28,38 @@ const portOf = async (offset: number): Promise<number> => (base === 0 ? freePort
 let redis: DemoRedis | undefined;
 const instances: RunningServer[] = [];
 let balancer: RunningBalancer | undefined;
-let stopping: Promise<void> | undefined;
+let stopping: Promise<boolean> | undefined;
 
-/** Stops the balancer, then the instances (draining), then Redis: each once, whatever stage the start reached. */
-const stopAll = (): Promise<void> =>
+/** Runs one step of the stop; a failure is told, and the steps after it still run. */
+const attempt = async (what: string, step: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await step();
+    return true;
+  } catch (error) {
+    console.error(`stopping ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+};
+
+/**
+ * Stops the balancer, then the instances (draining), then Redis: each once, whatever stage
+ * the start reached. Resolves with whether every step went well.
+ */
+const stopAll = (): Promise<boolean> =>
   (stopping ??= (async () => {
-    await balancer?.stop();
-    await Promise.all(instances.map((instance) => instance.stop()));
-    await redis?.close();
+    const steps = [
+      await attempt("HAProxy", async () => balancer?.stop()),
+      ...(await Promise.all(instances.map((instance, index) => attempt(`instance${index + 1}`, () => instance.stop())))),
+      await attempt("Redis", async () => redis?.close()),
+    ];
+    return steps.every(Boolean);
   })());
 
 const onSignal = (signal: NodeJS.Signals) => {
   console.log(`\n${signal}: stopping HAProxy, the instances and Redis...`);
-  void stopAll().then(() => {
-    console.log("demo stopped; nothing of it is left running");
-    process.exit(0);
+  void stopAll().then((clean) => {
+    if (clean) console.log("demo stopped; nothing of it is left running");
+    process.exit(clean ? 0 : 1);
   });
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => onSignal(signal));
