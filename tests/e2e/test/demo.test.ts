@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { boundedOr, fromSource, spawnCli, spawnServer, stopAllClis, type ServerProcess } from "@chat/test-kit";
+import { boundedOr, fromSource, serverMain, spawnCli, spawnServer, stopAllClis, type ServerProcess } from "@chat/test-kit";
 
 /** `pnpm demo`'s program, run from source as its package's start script does. */
 const demoMain = fileURLToPath(new URL("../../../deploy/demo/src/main.ts", import.meta.url));
@@ -27,6 +28,10 @@ const portsIn = (lines: readonly string[]): number[] => {
   return [...ports];
 };
 
+/** Whether this server takes REDIS_CLUSTER_NODES, as its usage text says. */
+const serverSpeaksCluster = (): boolean =>
+  spawnSync(process.execPath, [...fromSource(serverMain), "--help"], { encoding: "utf8" }).stdout.includes("REDIS_CLUSTER_NODES");
+
 let demo: ServerProcess | undefined;
 
 describe("pnpm demo", () => {
@@ -42,6 +47,10 @@ describe("pnpm demo", () => {
     demo = spawnServer({ name: "demo", node: fromSource(demoMain), args: ["--port", "0"] });
     await demo.waitForLine(/^demo ready$/, 150_000);
     const summary = [...demo.lines];
+    // On a Redis Cluster of its own whenever the server can use one.
+    const redisLine = summary.find((line) => line.startsWith("Redis: ")) ?? "";
+    if (serverSpeaksCluster()) expect(redisLine).toMatch(/^Redis: a Redis Cluster of 3 masters and 3 replicas, on 127\.0\.0\.1 ports \d+(, \d+){5}$/);
+    else expect(redisLine).toMatch(/^Redis: one Redis server \(this server has no REDIS_CLUSTER_NODES setting, so no Redis Cluster\)/);
     const urlOf = (instance: number) => {
       const line = summary.find((each) => each.startsWith(`a user on instance${instance}:`));
       const url = /--url (\S+)$/.exec(line ?? "")?.[1];
