@@ -1,7 +1,8 @@
 import { compareMessageIds, limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { Batches, type BatchBounds } from "../redis/batches.ts";
+import type { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import {
   ClientIdReusedError,
@@ -56,6 +57,11 @@ export interface RedisMessageStoreOptions {
   roomCompanions?: (room: RoomName) => string[];
   /** How long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * Run after a post's script, with the script's first key, before the post is answered:
+   * `replicaWait` (REDIS_WAIT_REPLICAS). Throws `StoreUnavailableError` to answer `unavailable`.
+   */
+  replicated?: (key: string) => Promise<void>;
 }
 
 /**
@@ -63,7 +69,7 @@ export interface RedisMessageStoreOptions {
  * so a stream's ids are its messages' ids.
  */
 export class RedisMessageStore implements MessageStore {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #channelPrefix: string;
   readonly #scripts: PostScripts;
@@ -81,15 +87,17 @@ export class RedisMessageStore implements MessageStore {
   );
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
+  readonly #replicated: (key: string) => Promise<void>;
 
   /** `publisher`: how the posting scripts publish to the sharded adapter. */
   constructor(
-    redis: RedisClientType,
+    redis: RedisCommands,
     prefix: string,
     publisher: LuaPublisher,
-    { retention = defaultRetention, roomCompanions = () => [], timeoutMs = defaultRedisTimeoutMs }: RedisMessageStoreOptions = {},
+    { retention = defaultRetention, roomCompanions = () => [], timeoutMs = defaultRedisTimeoutMs, replicated = async () => undefined }: RedisMessageStoreOptions = {},
   ) {
     this.#redis = redis;
+    this.#replicated = replicated;
     this.#timeoutMs = timeoutMs;
     this.#guard = guardRequests(redis, timeoutMs);
     this.#prefix = prefix;
@@ -118,8 +126,8 @@ export class RedisMessageStore implements MessageStore {
   /** One script call for `posts` (in order); a failure is every post's. */
   async #postBatch(room: RoomName, posts: RoomPost[]): Promise<RoomPosted[]> {
     const reply = (await this.#guard(() =>
-      this.#scripts.postToRoom.run(
-        this.#redis,
+      this.#runReplicated(
+        this.#scripts.postToRoom,
         [this.#roomKey(room), ...posts.map(({ from, clientId }) => this.#dedupeKey("room", from, clientId))],
         [
           String(logLength),
@@ -138,6 +146,13 @@ export class RedisMessageStore implements MessageStore {
       const id = String(reply[2 * i]);
       return { id, sentAt: sentAtOf(id), reused: reply[2 * i + 1] === -1 };
     });
+  }
+
+  /** A posting script, then the wait for its writes to reach the replicas asked for. */
+  async #runReplicated(script: LuaScript, keys: [string, ...string[]], args: string[]): Promise<unknown> {
+    const reply = await script.run(this.#redis, keys, args);
+    await this.#replicated(keys[0]);
+    return reply;
   }
 
   /**
@@ -166,8 +181,8 @@ export class RedisMessageStore implements MessageStore {
   async postDirect(post: DirectPost): Promise<Posted> {
     const { from, to, text, clientId, senderSocket } = post;
     const [id, fresh, sentAt] = (await this.#guard(() =>
-      this.#scripts.postDirect.run(
-        this.#redis,
+      this.#runReplicated(
+        this.#scripts.postDirect,
         [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
         [
           String(logLength),

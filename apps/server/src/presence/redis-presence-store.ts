@@ -1,5 +1,5 @@
 import type { UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { Batches } from "../redis/batches.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import { admitScript, changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
@@ -69,7 +69,7 @@ export const presenceSettleMs = 2 * presenceRefreshMs;
  * never reaches Redis before its arrival.
  */
 export class RedisPresenceStore implements PresenceStore {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #keyPrefix: string;
   readonly #scopesKey: string;
   readonly #changes: Batches<"changes", Change, PresenceShift>;
@@ -79,7 +79,7 @@ export class RedisPresenceStore implements PresenceStore {
   #settlingUntil = 0;
 
   /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
-  constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
+  constructor(redis: RedisCommands, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
     this.#guard = guardRequests(redis, timeoutMs);
