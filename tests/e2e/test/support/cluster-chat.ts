@@ -254,7 +254,7 @@ export async function countEverything(chat: ClusterChat): Promise<{ counts: Coun
     sent: chat.writers.reduce((sum, writer) => sum + writer.lines.length, 0),
     acked: expected.length,
     failed,
-    answers: Object.fromEntries(await acksByResult(chat)),
+    answers: Object.fromEntries([...(await acksByResult(chat))].filter(([, count]) => count > 0)),
     sentAfterFault: chat.writers.reduce((sum, writer) => sum + writer.lines.filter((line) => line.afterFault).length, 0),
     delivered: Object.fromEntries(chat.writers.map((writer) => [writer.name, writer.client.messagesOf(chat.room).filter((message) => ids.has(message.id)).length])),
     missing: Object.fromEntries(chat.writers.map((writer) => [writer.name, lacking(writer)])),
