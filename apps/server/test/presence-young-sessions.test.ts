@@ -26,7 +26,7 @@ describe("presence refresh of young connections", () => {
     await server?.stop();
     const keys = await redis.keys(`${server.prefix}:presence*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
 
   /** The expiry the user's entry in the whole service has now, once there is one. */

@@ -21,7 +21,7 @@ export function redisPresenceStoreForTests(): { store(): RedisPresenceStore } {
     if (redis === undefined) return;
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
   return {
     store: () => {
