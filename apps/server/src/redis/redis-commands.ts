@@ -1,7 +1,26 @@
 import type { RedisClientType, RedisClusterType } from "redis";
 
 /** The commands the stores run, each on the node that holds its key (its first key). */
-type KeyedCommand = "evalSha" | "eval" | "exists" | "get" | "pExpire" | "sAdd" | "sMembers" | "sRem" | "xRange" | "xRevRange" | "xTrim" | "zRangeByScore" | "zScore";
+type KeyedCommand =
+  | "append"
+  | "del"
+  | "evalSha"
+  | "eval"
+  | "exists"
+  | "get"
+  | "pExpire"
+  | "sAdd"
+  | "sMembers"
+  | "sPublish"
+  | "sRem"
+  | "xRange"
+  | "xRevRange"
+  | "xTrim"
+  | "zAdd"
+  | "zRange"
+  | "zRangeByScore"
+  | "zRem"
+  | "zScore";
 
 /**
  * What the stores need of Redis: keyed commands and scripts, and whether the connection is

@@ -75,10 +75,10 @@ describe("the sharded adapter's own channel choice, as the package makes it", ()
       type: 3,
       data: { opts: { rooms, except: [], flags: {} }, ...(requestId === undefined ? {} : { requestId }) },
     });
-    expect(choice.computeChannel(broadcast(["room:lobby"]))).toBe(`${prefix}#/#room:lobby#`);
+    expect(choice.computeChannel(broadcast(["room:{lobby}"]))).toBe(`${prefix}#/#room:{lobby}#`);
     expect(choice.computeChannel(broadcast(["user:A"]))).toBe(`${prefix}#/#user:A#`);
     expect(choice.computeChannel(broadcast(["room:a", "room:b"]))).toBe(`${prefix}#/#`);
-    expect(choice.computeChannel(broadcast(["room:lobby"], "request-1"))).toBe(`${prefix}#/#`);
+    expect(choice.computeChannel(broadcast(["room:{lobby}"], "request-1"))).toBe(`${prefix}#/#`);
   });
 
   it("gives every room but a socket's own a channel of its own", () => {
