@@ -34,7 +34,7 @@ describe.each([
     if (redis === undefined) return;
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
 
   it("counts the users of the scope after each arrival and departure, each user once however many sessions", async () => {

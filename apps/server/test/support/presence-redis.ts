@@ -23,7 +23,7 @@ export function redisPresenceStoreForTests(): { store(): RedisPresenceStore; ano
     if (redis === undefined) return;
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
   return {
     forget: async () => {
