@@ -30,13 +30,15 @@ export async function migrateMessageKeys(redis: RedisClientType, prefix: string)
     { head: `${prefix}:inbox:`, legacy: legacyKeys.inbox, target: inboxKey },
   ];
   for (const { head, legacy, target } of layouts) {
-    for await (const key of redis.scanIterator({ MATCH: `${head}*`, TYPE: "stream", COUNT: 500 })) {
-      const name = key.slice(head.length);
-      if (!namePattern.test(name) || legacy(prefix, name) !== key) continue;
-      report.streams++;
-      const { copied, behind } = await copyStream(redis, key, target(prefix, name));
-      report.copied += copied;
-      if (behind) report.behind.push(key);
+    for await (const keys of redis.scanIterator({ MATCH: `${head}*`, TYPE: "stream", COUNT: 500 })) {
+      for (const key of keys) {
+        const name = key.slice(head.length);
+        if (!namePattern.test(name) || legacy(prefix, name) !== key) continue;
+        report.streams++;
+        const { copied, behind } = await copyStream(redis, key, target(prefix, name));
+        report.copied += copied;
+        if (behind) report.behind.push(key);
+      }
     }
   }
   return report;
@@ -45,18 +47,18 @@ export async function migrateMessageKeys(redis: RedisClientType, prefix: string)
 /** Copies the entries of `from` newer than the newest of `to`; `behind` when older ones are missing from `to` and cannot be added. */
 async function copyStream(redis: RedisClientType, from: string, to: string): Promise<{ copied: number; behind: boolean }> {
   const [[newest], [lastOld]] = await Promise.all([
-    redis.xRevRange(to, "+", "-", { COUNT: 1 }),
-    redis.xRevRange(from, "+", "-", { COUNT: 1 }),
+    redis.xRevRange(to, "+", "-", { COUNT: 1 }).then((entries) => entries ?? []),
+    redis.xRevRange(from, "+", "-", { COUNT: 1 }).then((entries) => entries ?? []),
   ]);
   if (lastOld === undefined) return { copied: 0, behind: false };
   if (newest !== undefined && compareMessageIds(lastOld.id, newest.id) <= 0) {
     // Copied before, or written since under the new key first.
-    return { copied: 0, behind: (await redis.xRange(to, lastOld.id, lastOld.id)).length === 0 };
+    return { copied: 0, behind: ((await redis.xRange(to, lastOld.id, lastOld.id)) ?? []).length === 0 };
   }
   let after = newest?.id;
   let copied = 0;
   for (;;) {
-    const entries = await redis.xRange(from, after === undefined ? "-" : `(${after}`, "+", { COUNT: entriesPerRead });
+    const entries = (await redis.xRange(from, after === undefined ? "-" : `(${after}`, "+", { COUNT: entriesPerRead })) ?? [];
     if (entries.length === 0) break;
     await Promise.all(entries.map(({ id, message }) => redis.xAdd(to, id, message)));
     copied += entries.length;
