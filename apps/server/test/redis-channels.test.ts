@@ -26,7 +26,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
   }, 60_000);
   afterAll(async () => {
     clients.forEach((client) => client.close());
-    await plain?.quit();
+    await plain?.close();
     await server?.stop();
   }, 60_000);
 
@@ -221,7 +221,7 @@ describe("the default prefix", () => {
         // The line stays out of the lobby's history, which a server run on this machine with
         // the default prefix would show.
         await plain.xDel("socket.io:room:{lobby}:log", id);
-        await plain.quit();
+        await plain.close();
       }
     } finally {
       await observer.close();

@@ -40,7 +40,7 @@ describe("room retention and the daily room allowance, across workers and instan
     if (redis !== undefined) {
       const keys = await redis.keys(`${topology.prefix}:*`);
       if (keys.length > 0) await redis.del(keys);
-      await redis.quit();
+      await redis.close();
     }
   }, 60_000);
 

@@ -122,8 +122,16 @@ export async function slotOfRoom(chat: ClusterChat): Promise<number> {
   for (const node of chat.cluster.nodes.filter((candidate) => candidate.server.running)) {
     const keys = await withRedis(node.url, async (redis) => {
       const found: string[] = [];
-      for await (const key of redis.scanIterator({ MATCH: `*${chat.prefix}*`, TYPE: "stream", COUNT: 1_000 })) found.push(key);
-      return found;
+      // SCAN by hand: its answer is [next cursor, [keys]] whatever the client library's version.
+      for (let cursor = "0", round = 0; round < 1_000; round++) {
+        const reply = await redis.sendCommand(["SCAN", cursor, "MATCH", `*${chat.prefix}*`, "TYPE", "stream", "COUNT", "1000"]);
+        const [next, batch] = Array.isArray(reply) ? reply : [];
+        if (typeof next !== "string" || !Array.isArray(batch)) throw new Error(`SCAN answered ${JSON.stringify(reply)}`);
+        found.push(...batch.map(String));
+        if (next === "0") return found;
+        cursor = next;
+      }
+      throw new Error("SCAN did not end");
     });
     for (const key of keys.filter((candidate) => candidate.includes(chat.room))) slots.add(chat.cluster.slotOf(key));
   }
@@ -246,7 +254,7 @@ export async function countEverything(chat: ClusterChat): Promise<{ counts: Coun
     sent: chat.writers.reduce((sum, writer) => sum + writer.lines.length, 0),
     acked: expected.length,
     failed,
-    answers: Object.fromEntries(await acksByResult(chat)),
+    answers: Object.fromEntries([...(await acksByResult(chat))].filter(([, count]) => count > 0)),
     sentAfterFault: chat.writers.reduce((sum, writer) => sum + writer.lines.filter((line) => line.afterFault).length, 0),
     delivered: Object.fromEntries(chat.writers.map((writer) => [writer.name, writer.client.messagesOf(chat.room).filter((message) => ids.has(message.id)).length])),
     missing: Object.fromEntries(chat.writers.map((writer) => [writer.name, lacking(writer)])),
