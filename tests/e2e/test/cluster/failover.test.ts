@@ -9,9 +9,9 @@ describe("a Redis Cluster master killed (SIGKILL) while four writers on two serv
     let killed = "";
     let promoted = "";
     await sendNumbered(chat, {
-      lines: 40,
       intervalMs: 150,
       faultAt: 12,
+      roundsAfter: 12,
       fault: async () => {
         const slot = await slotOfRoom(chat);
         const master = await chat.cluster.masterOf(slot);
