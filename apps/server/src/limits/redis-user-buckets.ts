@@ -1,7 +1,7 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisCommands } from "../redis/redis-commands.ts";
 import { LuaScript } from "../redis/lua-script.ts";
-import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
+import { defaultRedisTimeoutMs, isUnreachable, withDeadline } from "../redis/request-guard.ts";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 import type { UserBuckets } from "./send-limiter.ts";
 import { rateOf, refillMsOf, type Rate, type Take } from "./token-bucket.ts";
@@ -82,7 +82,7 @@ export class RedisUserBuckets implements UserBuckets {
       );
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      if (!this.#redis.isReady) return undefined;
+      if (!this.#redis.isReady || isUnreachable(error)) return undefined;
       throw error;
     }
     if (!Array.isArray(reply) || typeof reply[0] !== "number" || typeof reply[1] !== "number") {
