@@ -44,8 +44,9 @@ return { taken, wait }
  * Per-user buckets in Redis (`<prefix>:<kind>:<user>`: `rate` for sends, `event-rate` for
  * every event), shared by every worker and every instance that uses the same Redis and prefix.
  *
- * While Redis is away the user's bucket is not consulted and the send goes on (the
- * connection's bucket still applies): the store it goes on to answers `unavailable`, as it
+ * While Redis is away (or, in a Redis Cluster, the node holding the user's bucket cannot be
+ * reached) the user's bucket is not consulted and the send goes on (the connection's bucket
+ * still applies): the store it goes on to answers `unavailable`, as it
  * did before there were limits, so the limit changes nothing about how sends fail then.
  * Redis that does not answer within `timeoutMs` (hung) refuses the send as `unavailable`.
  */
