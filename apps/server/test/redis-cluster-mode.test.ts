@@ -117,6 +117,9 @@ describe("REDIS_CLUSTER_NODES: a server on a Redis Cluster", () => {
       expect(await pollUntil(async () => (await readiness()) === 503, 20_000, 200)).toBe(true);
       const answer = await httpGet(`${server.opsUrl}/readyz`);
       expect(JSON.parse(answer.body)).toMatchObject({ status: "unavailable" });
+      // A send to the room is refused as unavailable (to be retried), not as an internal error.
+      const refused = await a.timeout(10_000).emitWithAck("message:send", { room, text: "during", clientId: "client-during" });
+      expect(refused).toMatchObject({ ok: false, error: { code: "unavailable" } });
       await cluster.waitForFailover(master, 60_000);
       expect(await pollUntil(async () => (await readiness()) === 200, 30_000, 200)).toBe(true);
     } finally {
