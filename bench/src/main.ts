@@ -8,8 +8,10 @@ import { parseOptions, UsageError, usage, type BenchOptions } from "./options.ts
 import { renderChart } from "./report/chart.ts";
 import { renderTable } from "./report/table.ts";
 import type { BenchResult, TargetName } from "./results.ts";
+import { runClusterRooms } from "./scenarios/cluster-rooms.ts";
 import { runFanout } from "./scenarios/fanout.ts";
 import { runIdle } from "./scenarios/idle.ts";
+import { runReplicaWait } from "./scenarios/replica-wait.ts";
 import { runRooms } from "./scenarios/rooms.ts";
 import { runStorm } from "./scenarios/storm.ts";
 import { stopAllServers } from "@chat/test-kit";
@@ -72,6 +74,8 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     if (options.only.has("idle")) result.idle = await runIdle(ctx);
     if (options.only.has("storm")) result.storm = await runStorm(ctx);
     if (options.only.has("rooms")) result.rooms = await runRooms(ctx);
+    if (options.only.has("cluster-rooms")) result.clusterRooms = await runClusterRooms(ctx);
+    if (options.only.has("replica-wait")) result.replicaWait = await runReplicaWait(ctx);
   } catch (error) {
     // What was measured before the failure is still written out.
     failure = error;

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const scenarios = ["fanout", "idle", "storm", "rooms"] as const;
+export const scenarios = ["fanout", "idle", "storm", "rooms", "cluster-rooms", "replica-wait"] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface FanoutOptions {
@@ -22,6 +22,23 @@ export interface FanoutOptions {
   drainMs: number;
 }
 
+export interface ClusterRoomsOptions {
+  rooms: number;
+  messagesPerRoom: number;
+  /** Room messages per second over all rooms. */
+  messagesPerSecond: number;
+  /** Direct messages sent while the rooms' traffic goes out: they ride the namespace channel. */
+  directMessages: number;
+  drainMs: number;
+  /** How long the namespace channel's master is flooded to find what it carries. */
+  capacityMs: number;
+}
+
+export interface ReplicaWaitOptions {
+  /** Fan-out messages per second per sender, each against every Redis setup (the fan-out's receivers and senders). */
+  rates: number[];
+}
+
 export interface BenchOptions {
   mode: "full" | "smoke";
   only: ReadonlySet<Scenario>;
@@ -37,6 +54,8 @@ export interface BenchOptions {
   idle: { clients: number[]; settleMs: number };
   storm: { clients: number; timeoutMs: number };
   rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
+  clusterRooms: ClusterRoomsOptions;
+  replicaWait: ReplicaWaitOptions;
   /** Longest wait for a server's processes to go quiet before a measurement. */
   quietMs: number;
 }
@@ -53,6 +72,7 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --receivers <n>      fan-out receivers in the room (default 1000)
   --senders <n>        fan-out senders (default 10)
   --rates <list>       fan-out messages per second per sender, step by step (default 1,2,5,10,20,40,80,160,...)
+  --wait-rates <list>  replica-wait: fan-out messages per second per sender, on each Redis setup (default 1,2,5)
   --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
@@ -81,6 +101,13 @@ const generators = (text: string | undefined, fallback: number): number => {
   return count;
 };
 
+const rateList = (flag: string, text: string | undefined): number[] | undefined =>
+  text?.split(",").map((part) => {
+    const rate = Number(part);
+    if (!(rate > 0)) throw new UsageError(`--${flag}: expected positive numbers, got ${JSON.stringify(part)}`);
+    return rate;
+  });
+
 export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -96,6 +123,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
         receivers: { type: "string" },
         senders: { type: "string" },
         rates: { type: "string" },
+        "wait-rates": { type: "string" },
         "redis-url": { type: "string" },
         "project-main": { type: "string" },
         "cpu-prof": { type: "boolean" },
@@ -114,13 +142,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     if (!(scenarios as readonly string[]).includes(name)) throw new UsageError(`--only: unknown scenario ${JSON.stringify(name)}; expected ${scenarios.join(", ")}`);
     only.add(name as Scenario);
   }
-  const rates = text("rates")
-    ?.split(",")
-    .map((part) => {
-      const rate = Number(part);
-      if (!(rate > 0)) throw new UsageError(`--rates: expected positive numbers, got ${JSON.stringify(part)}`);
-      return rate;
-    });
+  const rates = rateList("rates", text("rates"));
+  const waitRates = rateList("wait-rates", text("wait-rates"));
   // A path given on the command line is the user's, relative to where they typed it (pnpm runs
   // the script in the package's directory and says where it was started in INIT_CWD).
   const out = text("out");
@@ -150,6 +173,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     rooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
+    clusterRooms: smoke
+      ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, directMessages: 10, drainMs: 5000, capacityMs: 300 }
+      : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, directMessages: 500, drainMs: 15_000, capacityMs: 3000 },
+    replicaWait: { rates: waitRates ?? (smoke ? [1] : [1, 2, 5]) },
     quietMs: smoke ? 3000 : 20_000,
   };
 }

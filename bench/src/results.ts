@@ -91,6 +91,77 @@ export interface RoomsRun {
   roomsPerInstance?: number[];
 }
 
+/** One master of the cluster in the cluster-rooms scenario. */
+export interface MasterFigures {
+  /** `host:port`. */
+  node: string;
+  /** Hash slots it serves, as "from-to" ranges. */
+  slots: string[];
+  /** Keys under the run's prefix it holds at the end, and of them streams (a room's or an inbox's history each). */
+  keys: number;
+  streams: number;
+  /** Shard channels under the prefix with subscribers here, and their subscriptions, at the end of the traffic. */
+  shardChannels: number;
+  subscriptions: number;
+  /** Commands it ran while the traffic went out (INFO commandstats), in all and by name; scripts' own calls included. */
+  commands: number;
+  commandsByName: Record<string, number>;
+  /** Of those, SPUBLISH: messages published on its shard channels. */
+  published: number;
+  /** Whether the namespace channel hashes here. */
+  holdsNamespaceChannel: boolean;
+}
+
+/** The cluster-rooms scenario: the project's server on a Redis Cluster, many rooms spread over the masters. */
+export interface ClusterRoomsRun {
+  repetition: number;
+  masters: number;
+  replicasPerMaster: number;
+  workers: number;
+  rooms: number;
+  clients: number;
+  messages: number;
+  delivered: number;
+  /** Direct messages sent while the rooms' traffic went out, and received. */
+  directMessages: number;
+  directDelivered: number;
+  /** Seconds from the first message to the end of the drain: what the rates below divide by. */
+  seconds: number;
+  perMaster: MasterFigures[];
+  /** Redis pub/sub messages each worker received while the traffic went out, in worker order. */
+  redisReceivedPerWorker: number[];
+  /** What crossed the namespace channel meanwhile: every worker receives all of it. */
+  namespaceChannel: {
+    subscribers: number;
+    messages: number;
+    bytes: number;
+    byType: Record<string, number>;
+    seconds: number;
+  };
+  /**
+   * What the namespace channel's master carried, flooded on a channel of the same slot with as
+   * many subscribers, and the CPU time it used doing so: Redis runs commands and writes to
+   * subscribers on one thread, so one core over the CPU time per message is the most one
+   * master passes on, whatever the number of masters.
+   */
+  namespaceCapacity: {
+    subscribers: number;
+    payloadBytes: number;
+    seconds: number;
+    published: number;
+    received: number;
+    masterCpuSeconds: number;
+  };
+}
+
+/** The Redis a server of the replica-wait scenario runs on. */
+export type RedisSetup = "cluster-wait" | "cluster-no-wait" | "single";
+
+/** A fan-out step of the replica-wait scenario: the project's server on one Redis setup. */
+export interface ReplicaWaitStep extends FanoutStep {
+  setup: RedisSetup;
+}
+
 export interface BenchResult {
   startedAt: string;
   command: string;
@@ -102,4 +173,6 @@ export interface BenchResult {
   idle: IdleStep[];
   storm: StormRun[];
   rooms: RoomsRun[];
+  clusterRooms?: ClusterRoomsRun[];
+  replicaWait?: ReplicaWaitStep[];
 }

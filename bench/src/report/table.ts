@@ -1,6 +1,8 @@
 import type { BenchResult, TargetName } from "../results.ts";
 import { fanoutLevels, groupBy, idleLevels, loadKey, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
 import { count, divide, fraction, kibText, ms, ratio, seconds } from "./format.ts";
+import { capitalise, markdownTable, NONE, tableSection, type Align } from "./markdown.ts";
+import { clusterRoomsSection, replicaWaitSection } from "./cluster-tables.ts";
 import { judgeTargets, type Verdict } from "./targets.ts";
 
 /**
@@ -14,28 +16,12 @@ export function renderTable(result: BenchResult): string {
     idleSection(result),
     stormSection(result),
     roomsSection(result),
+    clusterRoomsSection(result),
+    replicaWaitSection(result),
     verdictSection(judgeTargets(result)),
   ];
   return `${sections.filter((section) => section !== null).join("\n\n")}\n`;
 }
-
-type Align = "left" | "right";
-
-/** A markdown table with every column padded to its widest cell. */
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
-  const widths = head.map((title, column) =>
-    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const cell = (text: string, column: number) => {
-    const width = widths[column] ?? 0;
-    return align[column] === "right" ? text.padStart(width) : text.padEnd(width);
-  };
-  const line = (cells: readonly string[]) => `| ${head.map((_, column) => cell(cells[column] ?? "", column)).join(" | ")} |`;
-  const rule = `| ${widths.map((width, column) => (align[column] === "right" ? `${"-".repeat(width - 1)}:` : "-".repeat(width))).join(" | ")} |`;
-  return [line(head), rule, ...rows.map(line)].join("\n");
-}
-
-const NONE = "–";
 
 function header(result: BenchResult): string {
   const { machine } = result;
@@ -107,12 +93,6 @@ function fanoutSection(result: BenchResult): string | null {
     ],
     markdownTable(head, rows, align),
   );
-}
-
-/** A section of the report: its heading, its notes as one sentence, then its table. */
-function tableSection(title: string, notes: (string | null)[], table: string): string {
-  const sentence = capitalise(notes.filter((note) => note !== null).join("; "));
-  return [`### ${title}`, "", `${sentence}.`, "", table].join("\n");
 }
 
 function idleSection(result: BenchResult): string | null {
@@ -211,4 +191,3 @@ function verdictSection(verdicts: readonly Verdict[]): string {
   return ["### Targets", "", ...verdicts.map(verdictLine)].join("\n");
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -63,7 +63,8 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutStep[]> {
   }
 }
 
-async function fanoutStep(
+/** One step against one server: its clients connected afresh, the window's deliveries counted, the clients gone again. */
+export async function fanoutStep(
   ctx: BenchContext,
   server: TargetServer,
   { rate, repetition, room }: { rate: number; repetition: number; room: string },

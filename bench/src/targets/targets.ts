@@ -41,7 +41,13 @@ async function launch(target: TargetName, options: StartOptions): Promise<Target
  * (reference): unique per run, so runs sharing one Redis never meet, and shared by the
  * instances that make up one deployment.
  */
-export function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
+export function startTarget(
+  target: TargetName,
+  settings: TargetSettings,
+  namespace: string,
+  /** The project's Redis settings in place of `REDIS_URL=settings.redisUrl` (a cluster's `REDIS_CLUSTER_NODES`, `REDIS_WAIT_REPLICAS`). */
+  redisEnv?: Record<string, string | undefined>,
+): Promise<TargetServer> {
   const { workers } = settings;
   // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   const profiling =
@@ -63,7 +69,7 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
     prefix: namespace,
     node: [...profiling, projectMain],
     env: {
-      REDIS_URL: settings.redisUrl,
+      ...(redisEnv ?? { REDIS_URL: settings.redisUrl }),
       // The limits meant for people would throttle the load itself.
       SEND_RATE_PER_CONNECTION: "100000",
       SEND_RATE_PER_USER: "100000",

@@ -1,0 +1,32 @@
+import { startRedisCluster, startRedisServer } from "@chat/test-kit";
+
+/**
+ * The Redis deployments the cluster scenarios run the project's server on, each started for
+ * the scenario and gone after it: a Redis Cluster of three masters, each with one replica,
+ * and a single redis-server started the same way, so that the two compare on equal terms.
+ */
+
+export const clusterShape = { masters: 3, replicasPerMaster: 1 } as const;
+
+export interface StartedRedis {
+  /** The server's Redis settings: `REDIS_CLUSTER_NODES` for a cluster, `REDIS_URL` otherwise. */
+  env: Record<string, string | undefined>;
+  /** A node to ask about the cluster (or the single server's URL). */
+  seedUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startCluster(): Promise<StartedRedis> {
+  const cluster = await startRedisCluster(clusterShape);
+  const seeds = cluster.seeds.split(",").filter((seed) => seed !== "");
+  return {
+    env: { REDIS_URL: undefined, REDIS_CLUSTER_NODES: cluster.seeds },
+    seedUrl: seeds[0] ?? "",
+    close: () => cluster.close(),
+  };
+}
+
+export async function startSingle(): Promise<StartedRedis> {
+  const server = await startRedisServer();
+  return { env: { REDIS_URL: server.url }, seedUrl: server.url, close: () => server.dispose() };
+}
