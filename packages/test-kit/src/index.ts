@@ -15,8 +15,18 @@ export {
 } from "./processes/proc.ts";
 export { clusterWorkers, isRunning, killRef, type ProcessRef } from "./processes/workers.ts";
 export { uniquePrefix, withRedis, answersPing, readStream, type RedisConnection, type StreamEntry } from "./redis/commands.ts";
-export { startRedisServer, type RedisServer, type RedisServerOptions } from "./redis/redis-server.ts";
+export { startRedisServer, type RedisServer, type RedisServerOptions, type RedisClusterNodeOptions } from "./redis/redis-server.ts";
 export { startRedisProxy, type RedisProxy } from "./redis/redis-proxy.ts";
+export { keySlot, slotCount } from "./redis/key-slot.ts";
+export {
+  startRedisCluster,
+  startSingleNodeCluster,
+  type ClusterNode,
+  type CommandStat,
+  type RedisCluster,
+  type RedisClusterOptions,
+} from "./redis/redis-cluster.ts";
+export type { SlotMove, SlotMoveOptions } from "./redis/slot-move.ts";
 export {
   spawnServer,
   startServer,

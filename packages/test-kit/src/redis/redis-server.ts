@@ -13,6 +13,21 @@ export interface RedisServerOptions {
    * reconnection needs, and cheaper on a shared disk.
    */
   durable?: boolean;
+  /**
+   * Start as a Redis Cluster node that knows no other node yet, its cluster state file in its
+   * directory (so that a restart comes back as the same node) and its cluster bus on a free
+   * port of its own. Unset: a standalone server.
+   */
+  cluster?: RedisClusterNodeOptions;
+}
+
+export interface RedisClusterNodeOptions {
+  /**
+   * How long a node may be unreachable before the others count it as failed and a replica
+   * takes over its slots. Redis's default is 15 s; tests want a failover within seconds, but
+   * too short a timeout on a busy machine fails over a node that was only slow.
+   */
+  nodeTimeoutMs: number;
 }
 
 /**
@@ -23,6 +38,8 @@ export interface RedisServerOptions {
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The port of the cluster bus, for a cluster node. */
+  readonly busPort: number | undefined;
   readonly dir: string;
   /** What redis-server printed, over every start, a line an entry. */
   readonly log: string[];
@@ -43,11 +60,23 @@ export interface RedisServer {
 
 const startTimeoutMs = 30_000;
 
-export async function startRedisServer({ durable = false }: RedisServerOptions = {}): Promise<RedisServer> {
+export async function startRedisServer({ durable = false, cluster }: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), "chat-redis-"));
   const persistence = durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  // The bus port is not the default port + 10000, which may be taken or past 65535.
+  const busPort = cluster === undefined ? undefined : await freePort();
+  const clustering =
+    cluster === undefined || busPort === undefined
+      ? []
+      : [
+          ...["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(busPort)],
+          ...["--cluster-node-timeout", String(cluster.nodeTimeoutMs)],
+          // A replica takes over however long it has been cut off from its master: a test
+          // wants the failover, not the protection against stale data.
+          ...["--cluster-replica-validity-factor", "0"],
+        ];
   const log: string[] = [];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -57,7 +86,7 @@ export async function startRedisServer({ durable = false }: RedisServerOptions =
 
   const start = async () => {
     if (isRunning(child)) throw new Error(`redis-server on port ${port} is already running`);
-    const spawned = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence], {
+    const spawned = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence, ...clustering], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = spawned;
@@ -101,6 +130,7 @@ export async function startRedisServer({ durable = false }: RedisServerOptions =
   return {
     port,
     url,
+    busPort,
     dir,
     log,
     start,
