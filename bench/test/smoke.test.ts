@@ -141,6 +141,42 @@ describe("pnpm bench --smoke", () => {
     }
   });
 
+  it("runs the project on a Redis Cluster: every room message and direct message delivered, the rooms spread over the masters", () => {
+    const runs = result.clusterRooms ?? [];
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) {
+      expect(run.messages).toBeGreaterThan(0);
+      expect(run.delivered).toBe(run.messages);
+      expect(run.directMessages).toBeGreaterThan(0);
+      expect(run.directDelivered).toBe(run.directMessages);
+      expect(run.perMaster).toHaveLength(run.masters ?? 0);
+      // Every room keeps a stream; their hash tags put them on more than one master.
+      const streams = run.perMaster.map((master) => master.streams ?? 0);
+      expect(streams.reduce((sum, held) => sum + held, 0)).toBeGreaterThanOrEqual(run.rooms ?? Infinity);
+      expect(streams.filter((held) => held > 0).length).toBeGreaterThan(1);
+      expect(run.perMaster.filter((master) => master.holdsNamespaceChannel)).toHaveLength(1);
+      expect(run.redisReceivedPerWorker).toHaveLength(run.workers ?? 0);
+      // Each direct message crosses the namespace channel, which every worker subscribes to.
+      expect(run.namespaceChannel.subscribers).toBeGreaterThanOrEqual(run.workers ?? Infinity);
+      expect(run.namespaceChannel.messages).toBeGreaterThanOrEqual(run.directMessages ?? Infinity);
+      expect(run.namespaceCapacity.published).toBeGreaterThan(0);
+      expect(run.namespaceCapacity.received).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toContain("### Cluster rooms");
+  });
+
+  it("fans out on a cluster with and without WAIT and on a single Redis, every message delivered to every receiver", () => {
+    const steps = result.replicaWait ?? [];
+    expect([...new Set(steps.map((step) => step.setup))].sort()).toStrictEqual(["cluster-no-wait", "cluster-wait", "single"]);
+    for (const step of steps) {
+      expect(step.sent, step.setup).toBeGreaterThan(0);
+      expect(step.delivered, step.setup).toBe((step.sent ?? 0) * (step.receivers ?? 0));
+      expect(step.lost, step.setup).toBe(0);
+      expect(step.receiversReached, step.setup).toBe(step.receivers);
+    }
+    expect(run.stdout).toContain("### Replica wait");
+  });
+
   it("draws the fan-out latencies as an SVG with a line for each server", () => {
     const body = svg.trimStart().replace(/^<\?xml[^>]*\?>\s*/, "");
     expect(body.startsWith("<svg")).toBe(true);

@@ -3,7 +3,7 @@ import { now, sleep } from "../clock.ts";
 import type { BenchContext } from "../context.ts";
 import { callsBetween, clusterMasters, commandCalls, holdings, masterOf, subscribersOf } from "../cluster/master-stats.ts";
 import { channelCapacity, listenToChannel, namespaceChannel } from "../cluster/namespace-channel.ts";
-import { clusterShape, startCluster, type StartedRedis } from "../cluster/redis-setups.ts";
+import { clusterShape, onCluster, startCluster, type StartedRedis } from "../cluster/redis-setups.ts";
 import type { ClusterRoomsRun, MasterFigures } from "../results.ts";
 import { redisReceived, startTarget, type TargetServer } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
@@ -48,6 +48,7 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
     redis = await startCluster();
     const masters = await clusterMasters(redis.seedUrl);
     server = await startTarget("project", ctx.settings, prefix, redis.env);
+    await onCluster(redis, prefix, workers);
     const clients = roomMembers(rooms, [server.port, server.port]);
     const connected = await connectClients(ctx, "project", clients, { concurrency: connectConcurrency, timeoutMs: 60_000 });
     if (connected.connected < clients.length) ctx.log(`  only ${connected.connected} of ${clients.length} clients connected`);
