@@ -103,6 +103,8 @@ export interface MasterFigures {
   /** Shard channels under the prefix with subscribers here, and their subscriptions, at the end of the traffic. */
   shardChannels: number;
   subscriptions: number;
+  /** Those subscriptions by connection (a worker's subscriber each; the cluster is the run's own), most first. */
+  subscriptionsByConnection: number[];
   /** Commands it ran while the traffic went out (INFO commandstats), in all and by name; scripts' own calls included. */
   commands: number;
   commandsByName: Record<string, number>;

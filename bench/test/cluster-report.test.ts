@@ -29,6 +29,7 @@ function master(port: number, streams: number, namespace = false): MasterFigures
     streams,
     shardChannels: streams,
     subscriptions: streams * 2,
+    subscriptionsByConnection: [streams + 1, streams - 1],
     commands: streams * 10,
     commandsByName: { evalsha: streams * 3, spublish: streams * 3, ping: streams * 4 },
     published: streams * 3,
@@ -84,6 +85,7 @@ describe("the cluster-rooms section", () => {
     expect(rows).toHaveLength(3);
     expect(rows[1]).toMatch(/\| 127\.0\.0\.1:7002 .*\| +340 \|.*\| yes +\|$/);
     expect(rows[0]).not.toContain("yes");
+    expect(rows[0]).toContain(" 662 (332, 330) |");
     expect(rows[0]).toContain("ping 1,324, evalsha 993, spublish 993");
   });
 

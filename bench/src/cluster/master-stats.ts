@@ -46,6 +46,8 @@ export interface NodeHoldings {
   /** Shard channels under the prefix with a subscriber on this node, and their subscriptions (`PUBSUB SHARDNUMSUB`). */
   shardChannels: number;
   subscriptions: number;
+  /** Shard channel subscriptions of each connection subscribed here (`CLIENT LIST`'s `ssub`), most first: a worker's subscriber each. */
+  subscriptionsByConnection: number[];
 }
 
 /** The keys and shard channels under `prefix` that this node holds. */
@@ -74,7 +76,12 @@ export function holdings(url: string, prefix: string): Promise<NodeHoldings> {
       const counts = (await command(["PUBSUB", "SHARDNUMSUB", ...channels.slice(i, i + 100)])) as Reply[];
       for (let j = 1; j < counts.length; j += 2) subscriptions += Number(counts[j]);
     }
-    return { keys, streams, shardChannels: channels.length, subscriptions };
+    const clients = text(await command(["CLIENT", "LIST"]));
+    const subscriptionsByConnection = [...clients.matchAll(/\bssub=(\d+)/g)]
+      .map((match) => Number(match[1]))
+      .filter((count) => count > 0)
+      .sort((a, b) => b - a);
+    return { keys, streams, shardChannels: channels.length, subscriptions, subscriptionsByConnection };
   });
 }
 

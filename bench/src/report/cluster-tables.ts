@@ -55,7 +55,7 @@ export function clusterRoomsSection(result: BenchResult): string | null {
       count(master.streams),
       count(master.keys),
       count(master.shardChannels),
-      count(master.subscriptions),
+      `${count(master.subscriptions)} (${master.subscriptionsByConnection.map(count).join(", ") || NONE})`,
       count(master.commands),
       count(master.published),
       topCommands(master.commandsByName),
@@ -69,7 +69,7 @@ export function clusterRoomsSection(result: BenchResult): string | null {
     "streams",
     "keys",
     "shard channels",
-    "subscriptions",
+    "subscriptions (by connection)",
     "commands",
     "published",
     "most run",
@@ -89,8 +89,9 @@ export function clusterRoomsSection(result: BenchResult): string | null {
       `the project's server (${count(first.workers)} workers) on a Redis Cluster of ${count(first.masters)} masters with ` +
         `${count(first.replicasPerMaster)} replica each; ${count(first.rooms)} rooms of two members (${count(first.clients)} clients), ` +
         `a few messages in every room and direct messages meanwhile`,
-      "per master: the run's streams and keys it holds, the shard channels with subscribers on it and their subscriptions, " +
-        "and the commands it ran (INFO commandstats, scripts' own calls included) and the messages it published (SPUBLISH) " +
+      "per master: the run's streams and keys it holds, the shard channels with subscribers on it, their subscriptions in all " +
+        "and by subscriber connection (a worker's each), and the commands it ran (INFO commandstats, scripts' own calls included) " +
+        "and the messages it published (SPUBLISH) " +
         `while the traffic went out (${decimal(first.seconds, 1)} s)`,
     ],
     markdownTable(head, rows, align),

@@ -96,7 +96,7 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
       return {
         node: master.node,
         slots: master.slots.map(([first, last]) => `${first}-${last}`),
-        ...(held[i] ?? { keys: 0, streams: 0, shardChannels: 0, subscriptions: 0 }),
+        ...(held[i] ?? { keys: 0, streams: 0, shardChannels: 0, subscriptions: 0, subscriptionsByConnection: [] }),
         commands: Object.values(byName).reduce((sum, calls) => sum + calls, 0),
         commandsByName: byName,
         published: byName.spublish ?? 0,
