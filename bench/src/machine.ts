@@ -20,7 +20,7 @@ async function redisVersion(url: string): Promise<string> {
   try {
     return /^redis_version:(\S+)/m.exec(await client.info("server"))?.[1] ?? "unknown";
   } finally {
-    await client.quit();
+    await client.close();
   }
 }
 
@@ -33,11 +33,12 @@ export async function removeRunKeys(url: string, prefix: string): Promise<number
   await client.connect();
   let removed = 0;
   try {
-    for await (const key of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
-      removed += await client.unlink(key);
+    // Each step of the scan yields a batch of keys, possibly none.
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) {
+      if (keys.length > 0) removed += await client.unlink(keys);
     }
   } finally {
-    await client.quit();
+    await client.close();
   }
   return removed;
 }

@@ -205,7 +205,7 @@ describe("Redis lost while posts to a room wait behind one in flight", () => {
     for (const client of [reader, ...sending]) await ok(client, "room:join", { room });
 
     // The first post to the room gets no answer from Redis: the ones after it wait for it.
-    gate.holdFrom(`${server.prefix}:room:${room}`);
+    gate.holdFrom(`${server.prefix}:room:{${room}}:log`);
     const rateCalls = () => gate.passed(`${server.prefix}:rate:`);
     const before = rateCalls();
     const burst = Promise.all(

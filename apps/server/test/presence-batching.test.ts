@@ -20,7 +20,7 @@ describe("presence changes sent together (redis store)", () => {
     store = new RedisPresenceStore(redis, uniquePrefix());
   }, 30_000);
   afterAll(async () => {
-    await redis?.quit();
+    await redis?.close();
     await own?.dispose();
   });
 

@@ -34,7 +34,7 @@ describe.each([
     if (redis === undefined) return;
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
 
   it("counts the users of the scope after each arrival and departure, each user once however many sessions", async () => {
@@ -69,40 +69,48 @@ describe.each([
 });
 
 /**
- * Users whose sessions all expired (their process died) are swept with the count their scope
+ * Users whose sessions all died with their process are swept with the count their scope
  * kept once each was gone, counted off one by one, as if they had left one after the other.
  */
 describe("presence counts of swept users (redis store)", () => {
   const presence = redisPresenceStoreForTests();
 
-  it("returns each expired user once, with the users its scope held after it, and the live ones stay", async () => {
-    const store = presence.store();
+  it("returns each user of a dead process once, with the users its scope held after it, and the live process's users stay", async () => {
+    const live = presence.store();
+    const dead = presence.another();
     const mixed = "room:mixed";
     const emptied = "room:emptied";
     const gone = ["gone0", "gone1", "gone2"];
     const enteredAt = Date.now();
     for (const user of gone) {
-      await store.enter({ scope: mixed, user, socketId: `socket-${user}` });
-      await store.enter({ scope: emptied, user, socketId: `socket-${user}` });
+      await dead.enter({ scope: mixed, user, socketId: `socket-${user}` });
+      await dead.enter({ scope: emptied, user, socketId: `socket-${user}` });
     }
-    // Halfway through the first sessions' life, two users arrive: they outlive the others.
-    await sleep(presenceTtlMs / 2);
-    for (const user of ["kept0", "kept1"]) await store.enter({ scope: mixed, user, socketId: `socket-${user}` });
+    for (const user of ["kept0", "kept1"]) await live.enter({ scope: mixed, user, socketId: `socket-${user}` });
+    // kept0 also holds a session on the dead process: it keeps the one on the live one.
+    await dead.enter({ scope: mixed, user: "kept0", socketId: "socket-kept0-elsewhere" });
+    await live.refresh([]);
+    expect(await live.sweep()).toEqual([]);
 
-    // Past the first sessions' expiry, before the later ones'.
+    // The dead process beats no more; the live one goes on, and sweeps once the other's beat has lapsed.
+    await sleep(presenceTtlMs / 2);
+    await live.refresh([]);
     await sleep(Math.max(0, enteredAt + presenceTtlMs + 1_000 - Date.now()));
-    const swept = await store.sweep();
+    await live.refresh([]);
+    const swept = await live.sweep();
     const countsIn = (scope: string) =>
       swept.filter((expiry) => expiry.scope === scope).map(({ user, usersAfter }) => ({ user, usersAfter }));
     expect(countsIn(mixed).map(({ user }) => user).sort()).toEqual(gone);
     expect(countsIn(emptied).map(({ user }) => user).sort()).toEqual(gone);
-    // Five in `mixed`: the three expired leave 4, 3 and 2 behind; `emptied` goes 2, 1, 0.
+    // Five in `mixed`: the three gone leave 4, 3 and 2 behind; `emptied` goes 2, 1, 0.
     expect(countsIn(mixed).map(({ usersAfter }) => usersAfter)).toEqual([4, 3, 2]);
     expect(countsIn(emptied).map(({ usersAfter }) => usersAfter)).toEqual([2, 1, 0]);
     expect(swept).toHaveLength(6);
-    expect(await store.list(mixed)).toEqual(["kept0", "kept1"]);
-    expect(await store.sweep()).toEqual([]);
+    expect(await live.list(mixed)).toEqual(["kept0", "kept1"]);
+    expect(await live.list(emptied)).toEqual([]);
+    await live.refresh([]);
+    expect(await live.sweep()).toEqual([]);
     // The next arrival counts from what is left.
-    expect(await store.enter({ scope: mixed, user: "late", socketId: "socket-late" })).toEqual({ news: true, usersAfter: 3 });
+    expect(await live.enter({ scope: mixed, user: "late", socketId: "socket-late" })).toEqual({ news: true, usersAfter: 3 });
   }, 60_000);
 });

@@ -26,7 +26,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
   }, 60_000);
   afterAll(async () => {
     clients.forEach((client) => client.close());
-    await plain?.quit();
+    await plain?.close();
     await server?.stop();
   }, 60_000);
 
@@ -49,7 +49,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     // None of the classic adapter's channels or its pattern: a PUBLISH on a room's classic
     // channel reaches no one.
     expect(await plain.PUBSUB_CHANNELS(`${prefix}*`)).toEqual([]);
-    expect(await plain.publish(`${prefix}#/#room:lobby#`, "probe")).toBe(0);
+    expect(await plain.publish(`${prefix}#/#room:{lobby}#`, "probe")).toBe(0);
   });
 
   it("a worker holds a room's channel while it has members in the room, and only then", async () => {
@@ -60,7 +60,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     extra.forEach((client) => client.close());
 
     // Everyone is in the lobby: A and B on their workers.
-    expect(await settleHolders(channelOf("room:lobby"), 2)).toBe(2);
+    expect(await settleHolders(channelOf("room:{lobby}"), 2)).toBe(2);
     // Neither a socket's own room nor a user's (direct messages) gets a channel: both go
     // over the namespace's, which each worker holds already.
     expect(await holders(channelOf(a.id ?? "-"), channelOf(b.id ?? "-"), channelOf("user:A"), channelOf("user:B"))).toEqual({
@@ -71,7 +71,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     });
 
     const room = `side-${randomBytes(4).toString("hex")}`;
-    const channel = channelOf(`room:${room}`);
+    const channel = channelOf(`room:{${room}}`);
     expect(await holders(channel)).toEqual({ [channel]: 0 });
     // A join is answered once the worker holds the room's channel.
     await ok(a, "room:join", { room });
@@ -91,7 +91,7 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     clients.push(a, b, ...extra);
     extra.forEach((client) => client.close());
     const room = `again-${randomBytes(4).toString("hex")}`;
-    const channel = `${prefix}#/#room:${room}#`;
+    const channel = `${prefix}#/#room:{${room}}#`;
     await ok(b, "room:join", { room });
     await ok(a, "room:join", { room });
     // Both requests in one go: the join reaches A's worker before Redis has answered the
@@ -107,9 +107,9 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
     expect(await atA.waitForText(text)).toMatchObject({ room, from: "B" });
   });
 
-  it("a chat line is SPUBLISHed once, as the adapter's own broadcast, on the room's channel `<prefix>#/#room:lobby#`", async () => {
+  it("a chat line is SPUBLISHed once, as the adapter's own broadcast, on the room's channel `<prefix>#/#room:{lobby}#`", async () => {
     const { prefix } = server;
-    const lobbyChannel = `${prefix}#/#room:lobby#`;
+    const lobbyChannel = `${prefix}#/#room:{lobby}#`;
     const sharded = await observe({ sharded: [lobbyChannel] });
     const classic = await observe({ pattern: `${prefix}*` });
     try {
@@ -122,13 +122,13 @@ describe("the sharded Redis adapter's channels, seen from Redis", () => {
       const published = await sharded.waitFor(contains(text));
       const delivered = await atB.waitForText(text);
       expect(published.channel).toBe(lobbyChannel);
-      // What the sharded adapter publishes for `io.to("room:lobby").except(<A's socket>).emit(
+      // What the sharded adapter publishes for `io.to("room:{lobby}").except(<A's socket>).emit(
       // "message:new", message)`, in its JSON form, with a uid that is no worker's.
       expect(JSON.parse(published.payload.toString("utf8"))).toEqual({
         type: 3,
         data: {
           packet: { type: 2, data: ["message:new", delivered] },
-          opts: { rooms: ["room:lobby"], except: [a.id], flags: {} },
+          opts: { rooms: ["room:{lobby}"], except: [a.id], flags: {} },
         },
         uid: "chat-store",
         nsp: "/",
@@ -193,7 +193,7 @@ describe("the default prefix", () => {
 
   it("uses the sharded adapter's standard layout `socket.io#/#…` that other Socket.IO tools expect", async () => {
     expect(server.lines.some((line) => line.includes("(prefix socket.io)"))).toBe(true);
-    const observer = await observe({ sharded: ["socket.io#/#room:lobby#"] });
+    const observer = await observe({ sharded: ["socket.io#/#room:{lobby}#"] });
     try {
       const { a, b, extra } = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["A", "B"]);
       clients.push(a, b, ...extra);
@@ -207,21 +207,21 @@ describe("the default prefix", () => {
       await plain.connect();
       try {
         const published = await observer.waitFor(contains(text));
-        expect(published.channel).toBe("socket.io#/#room:lobby#");
+        expect(published.channel).toBe("socket.io#/#room:{lobby}#");
         expect((await atB.waitForText(text)).from).toBe("A");
 
         const channels = await plain.PUBSUB_SHARDCHANNELS("socket.io#/#*");
         expect(channels).toContain("socket.io#/#");
-        expect(channels).toContain("socket.io#/#room:lobby#");
-        const counts = await plain.PUBSUB_SHARDNUMSUB(["socket.io#/#", "socket.io#/#room:lobby#"]);
+        expect(channels).toContain("socket.io#/#room:{lobby}#");
+        const counts = await plain.PUBSUB_SHARDNUMSUB(["socket.io#/#", "socket.io#/#room:{lobby}#"]);
         expect(counts["socket.io#/#"]).toBeGreaterThanOrEqual(2);
         // Both workers, and this test's own observer.
-        expect(counts["socket.io#/#room:lobby#"]).toBeGreaterThanOrEqual(3);
+        expect(counts["socket.io#/#room:{lobby}#"]).toBeGreaterThanOrEqual(3);
       } finally {
         // The line stays out of the lobby's history, which a server run on this machine with
         // the default prefix would show.
-        await plain.xDel("socket.io:room:lobby", id);
-        await plain.quit();
+        await plain.xDel("socket.io:room:{lobby}:log", id);
+        await plain.close();
       }
     } finally {
       await observer.close();

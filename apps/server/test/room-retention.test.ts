@@ -20,7 +20,7 @@ describe("room retention and the daily room allowance, across workers and instan
   let a: TestClient;
   let b: TestClient;
   const texts = (messages: { text: string }[]) => messages.map((message) => message.text);
-  const streamKey = (room: string) => `${topology.prefix}:room:${room}`;
+  const streamKey = (room: string) => `${topology.prefix}:room:{${room}}:log`;
   const membersKey = (room: string) => `${topology.prefix}:room:{${room}}:members`;
   const markerKey = (room: string) => `${topology.prefix}:room:{${room}}:private`;
 
@@ -40,7 +40,7 @@ describe("room retention and the daily room allowance, across workers and instan
     if (redis !== undefined) {
       const keys = await redis.keys(`${topology.prefix}:*`);
       if (keys.length > 0) await redis.del(keys);
-      await redis.quit();
+      await redis.close();
     }
   }, 60_000);
 

@@ -45,6 +45,6 @@ export async function startReferenceWorker({ redisUrl, key }: ReferenceSettings)
   process.send?.(readyMessage);
   process.once("SIGTERM", () => {
     void io.close();
-    void Promise.allSettled([pubClient.quit(), subClient.quit()]).then(() => process.exit(0));
+    void Promise.allSettled([pubClient.close(), subClient.close()]).then(() => process.exit(0));
   });
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient } from "redis";
+import { createClient, type RedisClientType } from "redis";
 import { uniquePrefix, withRedis } from "../src/redis/commands.ts";
 import { startRedisProxy, type RedisProxy } from "../src/redis/redis-proxy.ts";
 import { pollUntil, sleep } from "../src/time.ts";
@@ -7,9 +7,9 @@ import { pollUntil, sleep } from "../src/time.ts";
 /** The shared Redis at 6379, reached through the proxy; keys under a prefix of the test's own. */
 describe("the Redis fault proxy", () => {
   let proxy: RedisProxy | undefined;
-  const clients: ReturnType<typeof createClient>[] = [];
+  const clients: RedisClientType[] = [];
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((client) => client.disconnect().catch(() => undefined)));
+    await Promise.all(clients.splice(0).map(async (client) => client.destroy()));
     await proxy?.close();
     proxy = undefined;
   });

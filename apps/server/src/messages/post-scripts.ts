@@ -3,15 +3,18 @@ import { luaMessageFunctions, postedFieldCount } from "./message-fields-lua.ts";
 import { chatMessageFields, directMessageFields } from "./message-fields.ts";
 
 /*
- * Posting is one Lua script: Redis runs it atomically, so "stored" and "published" cannot
- * be separated by a crash, and Redis publishes a room's messages in the order it assigned
- * their ids. What it publishes is what the sharded Redis adapter publishes for
- * `io.to(room).except(sid).emit(event, message)` (see `LuaPublisher`), with SPUBLISH on the
- * room's own channel `<prefix>#/#<room>#`. Only workers with members in the room subscribe
- * to that channel, and every one of them, the sender's included, delivers it. A direct
- * message goes to its users' rooms, which have no channel of their own (see
- * `seams/room-adapter.ts`): it is published on the namespace's channel `<prefix>#/#`.
- * The messages' fields, stored and published, are those of `message-fields.ts`.
+ * Posting to a room is one Lua script: Redis runs it atomically, so "stored" and
+ * "published" cannot be separated by a crash, and Redis publishes a room's messages in the
+ * order it assigned their ids. What it publishes is what the sharded Redis adapter publishes
+ * for `io.to(room).except(sid).emit(event, message)` (see `LuaPublisher`), with SPUBLISH on
+ * the room's own channel `<prefix>#/#room:{<room>}#`, which hashes to the slot of the room's
+ * keys. Only workers with members in the room subscribe to that channel, and every one of
+ * them, the sender's included, delivers it.
+ *
+ * A direct message touches two users, whose keys live in two slots: it is two scripts, one
+ * in each slot, and its publication (on the namespace's channel, another slot) follows them
+ * from the store (see `RedisMessageStore#postDirect`). The messages' fields, stored and
+ * published, are those of `message-fields.ts`.
  */
 
 /**
@@ -27,17 +30,18 @@ export interface LuaPublisher {
   readonly luaSource: string;
   /** The uid the publications carry: no worker's, so that every worker delivers them. */
   readonly uid: string;
+  /** The same message as `publish` sends, built here: for what is published from outside a script. */
+  encode(room: string, exceptSid: string, event: string, message: unknown): string;
 }
 
 export interface PostScripts {
   /**
    * Stores and publishes a batch of posts to one room, in order (one post is a batch of one).
-   * KEYS: room log, then each post's dedupe key.
-   * ARGV: log length, dedupe seconds, channel prefix, publisher uid, Socket.IO room, chat room
+   * KEYS: room log, then each post's dedupe key (all under the room's hash tag).
+   * ARGV: log length, dedupe seconds, the room's channel, publisher uid, Socket.IO room, chat room
    * name, then per post: its sender socket id, the digest of its text (`textDigest`), then
    * the fields a chat message's post gives (`postedFieldsOf(chatMessageFields)`: from, text,
-   * clientId, '' for none). A dedupe key holds `<id> <digest>` (a key written before digests
-   * were kept holds the id alone, and matches any text).
+   * clientId, '' for none). A dedupe key holds `<id> <digest>`.
    * Returns, per post in order, its id and 1 if stored (and published) now, 0 if the clientId
    * had been stored before with this text, or -1 if with other text (nothing is stored):
    * [id1, fresh1, id2, fresh2, ...].
@@ -49,16 +53,23 @@ export interface PostScripts {
    */
   readonly postToRoom: LuaScript;
   /**
-   * KEYS: recipient's inbox, sender's inbox (the same key for a note to oneself), dedupe key.
-   * ARGV: log length, dedupe seconds, channel prefix (`<prefix>#/#`, which is the namespace's
-   * channel), publisher uid, recipient's Socket.IO room, sender's Socket.IO room, sender
-   * socket id, the digest of the text (`textDigest`), then the fields a direct message's post
-   * gives (`postedFieldsOf(directMessageFields)`: from, to, text, clientId, '' for none). The
-   * dedupe key holds `<recipient's id> <sender's id> <sentAt> <digest>`.
-   * Returns [id in the sender's inbox, 1 if stored now, 0 if stored before with this text or
-   * -1 with other text (nothing is stored), sentAt in ms].
+   * The sender's half of a direct message, in the sender's slot.
+   * KEYS: sender's inbox, then, for a post with a clientId, the sender's record of it.
+   * ARGV: log length, dedupe seconds, the digest of the text (`textDigest`), then the fields
+   * a direct message's post gives (`postedFieldsOf(directMessageFields)`: from, to, text,
+   * clientId, '' for none). The record holds `<id> <sentAt> <digest> <to>`, then ` delivered`
+   * once the store has published the message.
+   * Returns [id in the sender's inbox, 1 if stored now, 0 if stored before with this text and
+   * recipient or -1 otherwise (nothing is stored), sentAt in ms, 1 if delivered else 0].
    */
-  readonly postDirect: LuaScript;
+  readonly postDirectSent: LuaScript;
+  /**
+   * The recipient's half, in the recipient's slot: stores the recipient's copy once.
+   * KEYS: recipient's inbox, then, for a post with a clientId, the recipient's record of it.
+   * ARGV: log length, dedupe seconds, sentAt in ms (the sender's half's), then the fields as
+   * for the sender's half. Returns [id in the recipient's inbox, 1 if stored now else 0].
+   */
+  readonly postDirectReceived: LuaScript;
 }
 
 const sentAt = `
@@ -105,48 +116,41 @@ end
 -- A repeat was published when it was stored (in that same step): publishing it again
 -- would only show it twice.
 if #fresh_messages == 1 then
-  publish(ARGV[3] .. ARGV[5] .. '#', ARGV[4], ARGV[5], lone_sender, 'message:new', fresh_messages[1])
+  publish(ARGV[3], ARGV[4], ARGV[5], lone_sender, 'message:new', fresh_messages[1])
 elseif #fresh_messages > 1 then
   -- Keys 1..n and nothing else: the table encodes as an array.
-  publish(ARGV[3] .. ARGV[5] .. '#', ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
+  publish(ARGV[3], ARGV[4], ARGV[5], '', 'message:batch', fresh_messages)
 end
 return replies
 `),
-    postDirect: new LuaScript(`${common}${luaMessageFunctions("direct", directMessageFields)}
-local digest = ARGV[8]
-local post = direct_post(9)
-local client_id = post.clientId
-local to_id, from_id, at = false, false, false
-local fresh = 0
-if client_id ~= '' then
-  local seen = redis.call('GET', KEYS[3])
+    postDirectSent: new LuaScript(`${sentAt}${luaMessageFunctions("direct", directMessageFields)}
+local digest = ARGV[3]
+local post = direct_post(4)
+if KEYS[2] then
+  local seen = redis.call('GET', KEYS[2])
   if seen then
-    local seen_digest
-    to_id, from_id, at, seen_digest = string.match(seen, '^(%S+) (%S+) (%S+) ?(%S*)$')
-    if seen_digest ~= '' and seen_digest ~= digest then return { from_id, -1, at } end
+    local id, at, seen_digest, seen_to, delivered = string.match(seen, '^(%S+) (%S+) (%S+) (%S+) ?(%S*)$')
+    if seen_digest ~= digest or seen_to ~= post.to then return { id, -1, at, 0 } end
+    if delivered ~= '' then return { id, 0, at, 1 } end
+    return { id, 0, at, 0 }
   end
 end
-if not to_id then
-  fresh = 1
-  -- One time for both copies: their ids come from two streams and may differ.
-  local now = redis.call('TIME')
-  at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
-  local entry = direct_entry(post, at)
-  to_id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
-  if KEYS[2] == KEYS[1] then
-    from_id = to_id
-  else
-    from_id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
-  end
-  if client_id ~= '' then redis.call('SET', KEYS[3], to_id .. ' ' .. from_id .. ' ' .. at .. ' ' .. digest, 'EX', ARGV[2]) end
+-- One time for both copies: their ids come from two streams and may differ.
+local now = redis.call('TIME')
+local at = tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(direct_entry(post, at)))
+if KEYS[2] then redis.call('SET', KEYS[2], id .. ' ' .. at .. ' ' .. digest .. ' ' .. post.to, 'EX', ARGV[2]) end
+return { id, 1, at, 0 }
+`),
+    postDirectReceived: new LuaScript(`${sentAt}${luaMessageFunctions("direct", directMessageFields)}
+local post = direct_post(4)
+if KEYS[2] then
+  local seen = redis.call('GET', KEYS[2])
+  if seen then return { seen, 0 } end
 end
-if fresh == 1 then
-  if KEYS[2] ~= KEYS[1] then
-    publish(ARGV[3], ARGV[4], ARGV[5], '', 'dm:new', direct_message(to_id, post, nil, at))
-  end
-  publish(ARGV[3], ARGV[4], ARGV[6], ARGV[7], 'dm:new', direct_message(from_id, post, nil, at))
-end
-return { from_id, fresh, at }
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(direct_entry(post, ARGV[3])))
+if KEYS[2] then redis.call('SET', KEYS[2], id, 'EX', ARGV[2]) end
+return { id, 1 }
 `),
   };
 }

@@ -21,6 +21,7 @@ import {
   type RoomPost,
 } from "./message-store.ts";
 import { chatMessageFields, directMessageFields, messageOf, postedFieldsOf, type FieldValues } from "./message-fields.ts";
+import { directReceivedKey, directSentKey, inboxKey, roomDedupeKey, roomLogKey } from "./message-keys.ts";
 import { postScripts, type LuaPublisher, type PostScripts } from "./post-scripts.ts";
 
 const firstPossibleId = "0-0";
@@ -59,15 +60,15 @@ export interface RedisMessageStoreOptions {
 }
 
 /**
- * Rooms and inboxes as Redis streams (`<prefix>:room:<room>`, `<prefix>:inbox:<user>`),
- * so a stream's ids are its messages' ids.
+ * Rooms and inboxes as Redis streams (`<prefix>:room:{<room>}:log`, `<prefix>:user:{<user>}:inbox`,
+ * see `message-keys.ts`), so a stream's ids are its messages' ids.
  */
 export class RedisMessageStore implements MessageStore {
   readonly #redis: RedisClientType;
   readonly #prefix: string;
   readonly #channelPrefix: string;
   readonly #scripts: PostScripts;
-  readonly #publisherUid: string;
+  readonly #publisher: LuaPublisher;
   readonly #retention: Retention;
   readonly #roomCompanions: (room: RoomName) => string[];
   /**
@@ -94,7 +95,7 @@ export class RedisMessageStore implements MessageStore {
     this.#guard = guardRequests(redis, timeoutMs);
     this.#prefix = prefix;
     this.#scripts = postScripts(publisher);
-    this.#publisherUid = publisher.uid;
+    this.#publisher = publisher;
     this.#retention = retention;
     this.#roomCompanions = roomCompanions;
     // The sharded adapter's channel for the main namespace; a room's own channel appends
@@ -102,11 +103,8 @@ export class RedisMessageStore implements MessageStore {
     this.#channelPrefix = `${prefix}#/#`;
   }
 
-  #roomKey = (room: RoomName) => `${this.#prefix}:room:${room}`;
-  #inboxKey = (user: UserName) => `${this.#prefix}:inbox:${user}`;
-  /** Room posts and direct posts remember client ids apart: a client id may read like any suffix. */
-  #dedupeKey = (kind: "room" | "dm", user: UserName, clientId: string | undefined) =>
-    `${this.#prefix}:sent:${kind}:${user}:${clientId ?? "-"}`;
+  #roomKey = (room: RoomName) => roomLogKey(this.#prefix, room);
+  #inboxKey = (user: UserName) => inboxKey(this.#prefix, user);
 
   async postToRoom(post: RoomPost): Promise<Posted> {
     // Bounded here too: a post queued behind a batch that Redis does not answer waits for it.
@@ -120,12 +118,12 @@ export class RedisMessageStore implements MessageStore {
     const reply = (await this.#guard(() =>
       this.#scripts.postToRoom.run(
         this.#redis,
-        [this.#roomKey(room), ...posts.map(({ from, clientId }) => this.#dedupeKey("room", from, clientId))],
+        [this.#roomKey(room), ...posts.map(({ from, clientId }) => roomDedupeKey(this.#prefix, room, from, clientId ?? "-"))],
         [
           String(logLength),
           String(dedupeSeconds),
-          this.#channelPrefix,
-          this.#publisherUid,
+          `${this.#channelPrefix}${roomOf(room)}#`,
+          this.#publisher.uid,
           roomOf(room),
           room,
           ...posts.flatMap((post) => [post.senderSocket, textDigest(post.text), ...argumentsOf<ChatMessage>(post, roomPostFields)]),
@@ -163,37 +161,61 @@ export class RedisMessageStore implements MessageStore {
     return (await this.#guard(() => this.#redis.exists(this.#roomKey(room)))) === 1;
   }
 
+  /**
+   * A direct message in three steps, each in one slot, each safe to repeat: the sender's
+   * copy and record (which decides the id, the time and whether the clientId was taken),
+   * then the recipient's copy (stored once per clientId), then the two publications on the
+   * namespace's channel, after which the sender's record says `delivered`. A step that
+   * fails leaves the post unanswered (`unavailable`); the client's retry with the same
+   * clientId finds the sender's record and runs the steps not yet known done: the
+   * recipient's copy is not stored twice, and the publications are sent again only while
+   * the record does not say `delivered` (a retry after a crash between the publications and
+   * that mark delivers the message twice under one id, which clients show once).
+   */
   async postDirect(post: DirectPost): Promise<Posted> {
     const { from, to, text, clientId, senderSocket } = post;
-    const [id, fresh, sentAt] = (await this.#guard(() =>
-      this.#scripts.postDirect.run(
+    const fields = argumentsOf<DirectMessage>(post, directPostFields);
+    const sentKey = clientId === undefined ? [] : [directSentKey(this.#prefix, from, clientId)];
+    const [fromId, fresh, at, delivered] = (await this.#guard(() =>
+      this.#scripts.postDirectSent.run(
         this.#redis,
-        [this.#inboxKey(to), this.#inboxKey(from), this.#dedupeKey("dm", from, clientId)],
-        [
-          String(logLength),
-          String(dedupeSeconds),
-          this.#channelPrefix,
-          this.#publisherUid,
-          userRoomOf(to),
-          userRoomOf(from),
-          senderSocket,
-          textDigest(text),
-          ...argumentsOf<DirectMessage>(post, directPostFields),
-        ],
+        [this.#inboxKey(from), ...sentKey],
+        [String(logLength), String(dedupeSeconds), textDigest(text), ...fields],
       ),
-    )) as [string, number, string];
+    )) as [string, number, string, number];
     if (fresh === -1 && clientId !== undefined) throw new ClientIdReusedError(clientId);
-    return { id, sentAt: Number(sentAt) };
+    const posted = { id: fromId, sentAt: Number(at) };
+    if (delivered === 1) return posted;
+    const message = (id: string) => messageOf<DirectMessage>(directMessageFields, id, { from, to, text, clientId, sentAt: at });
+    const publications = [this.#publisher.encode(userRoomOf(from), senderSocket, "dm:new", message(fromId))];
+    if (to !== from) {
+      const receivedKey = clientId === undefined ? [] : [directReceivedKey(this.#prefix, to, from, clientId)];
+      const [toId] = (await this.#guard(() =>
+        this.#scripts.postDirectReceived.run(
+          this.#redis,
+          [this.#inboxKey(to), ...receivedKey],
+          [String(logLength), String(dedupeSeconds), at, ...fields],
+        ),
+      )) as [string, number];
+      publications.unshift(this.#publisher.encode(userRoomOf(to), "", "dm:new", message(toId)));
+    }
+    // The users' rooms ride the namespace's channel (see seams/room-adapter.ts), which every worker receives.
+    await this.#guard(() => Promise.all(publications.map((publication) => this.#redis.sPublish(this.#channelPrefix, publication))));
+    if (sentKey[0] !== undefined) {
+      const key = sentKey[0];
+      await this.#guard(() => this.#redis.append(key, " delivered"));
+    }
+    return posted;
   }
 
+  /** The answer of an earlier direct post with this clientId, once it was delivered. */
   async findDirect(from: UserName, clientId: ClientId, text: string): Promise<Posted | undefined> {
-    const seen = await this.#guard(() => this.#redis.get(this.#dedupeKey("dm", from, clientId)));
-    // The value is "<id in the recipient's inbox> <id in the sender's inbox> <sentAt> <digest>"
-    // (no digest in a key written before digests were kept: it matches any text).
-    const [, id, sentAt, digest] = seen?.split(" ") ?? [];
-    if (id === undefined) return undefined;
-    if (digest !== undefined && digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
-    return { id, sentAt: Number(sentAt ?? sentAtOf(id)) };
+    const seen = await this.#guard(() => this.#redis.get(directSentKey(this.#prefix, from, clientId)));
+    // "<id in the sender's inbox> <sentAt> <digest> <to>[ delivered]"
+    const [id, sentAt, digest, , delivered] = seen?.split(" ") ?? [];
+    if (id === undefined || delivered === undefined) return undefined;
+    if (digest !== textDigest(text)) throw new ClientIdReusedError(clientId);
+    return { id, sentAt: Number(sentAt) };
   }
 
   async readRoom(room: RoomName, range: Range): Promise<Page<ChatMessage>> {

@@ -6,19 +6,13 @@ import { onlineScope, presenceRefreshMs, type PresenceSession, type PresenceStor
 
 /**
  * This process's sessions: one in the whole service per connection, one per chat room it is
- * in. Walked as the store reads them, a batch at a time, rather than gathered first: a tick
- * holds a batch's worth, not one object per session of the process. Each batch is read and
- * sent in one go, so a departure recorded after it reaches Redis after it too; a connection
- * gone by the time the walk comes back to it is skipped, so no refresh brings back a session
- * whose departure is already recorded.
- *
- * Connections made after `connectedAfter` are left to the next tick: their sessions were
- * entered since, and live `presenceTtlMs` from then, longer than the wait for that tick. A
- * storm of connections is not refreshed as it arrives.
+ * in. Walked as the store reads them, a batch at a time, rather than gathered first, and
+ * read only when the store needs them (Redis lost them): a connection gone by the time the
+ * walk comes to it is skipped, so no refresh brings back a session whose departure is
+ * already recorded.
  */
-function* sessionsOf(io: ChatServer, connectedAfter: number): Generator<PresenceSession> {
+function* sessionsOf(io: ChatServer): Generator<PresenceSession> {
   for (const socket of io.of("/").sockets.values()) {
-    if (socket.handshake.issued > connectedAfter) continue;
     const user = socket.data.name;
     if (socket.connected) yield { scope: onlineScope, user, socketId: socket.id };
     for (const socketRoom of socket.rooms) {
@@ -29,7 +23,7 @@ function* sessionsOf(io: ChatServer, connectedAfter: number): Generator<Presence
 
 /**
  * Keeps this process's sessions alive in the presence store and announces the users of
- * processes that died: every `presenceRefreshMs`, refresh, then sweep.
+ * processes that died: every `presenceRefreshMs`, refresh (the process's beat), then sweep.
  */
 export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log): () => void {
   let failing = false;
@@ -39,7 +33,7 @@ export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log):
     if (running) return;
     running = true;
     try {
-      await presence.refresh(sessionsOf(io, Date.now() - presenceRefreshMs));
+      await presence.refresh(sessionsOf(io));
       for (const { scope, user, usersAfter } of await presence.sweep()) {
         const room = chatRoomOf(scope);
         // A swept user had no session left there: always news; only the room's size decides.

@@ -1,7 +1,7 @@
 import type { UserName } from "@chat/protocol";
 
 /**
- * A place users can be present in: a Socket.IO room name (`room:lobby`) or `online` for
+ * A place users can be present in: a Socket.IO room name (`room:{lobby}`) or `online` for
  * the whole service.
  */
 export type PresenceScope = string;
@@ -25,7 +25,7 @@ export interface PresenceShift {
   usersAfter: number;
 }
 
-/** A user whose sessions in a scope all expired, and how many users the scope kept after them. */
+/** A user whose sessions in a scope all died with their process, and how many users the scope kept after them. */
 export interface PresenceExpiry {
   scope: PresenceScope;
   user: UserName;
@@ -37,8 +37,9 @@ export type Admission = { admitted: true } | { admitted: false; held: number };
 
 /**
  * Who is where, across every process. A user is present in a scope while at least one of
- * their sessions is; sessions are kept alive by `refresh`, so the sessions of a process
- * that dies without a word expire on their own after `presenceTtlMs`.
+ * their sessions is; a process keeps its sessions alive by `refresh`, so the sessions of a
+ * process that dies without a word are swept `presenceTtlMs` after its last refresh, at the
+ * next sweep of any other process.
  */
 export interface PresenceStore {
   /** Adds the session; news when the user was not present in the scope before. */
@@ -54,20 +55,22 @@ export interface PresenceStore {
   list(scope: PresenceScope): Promise<UserName[]>;
   isPresent(scope: PresenceScope, user: UserName): Promise<boolean>;
   /**
-   * Extends the life of every session given (all of this process's live sessions), read as
-   * they are sent, so that a process need not list all of them at once.
+   * Keeps this process's sessions alive. `sessions` are all of its live sessions, read only
+   * when the store must enter them again (Redis lost them), as they are sent, so that a
+   * process need not list all of them at once.
    */
   refresh(sessions: Iterable<PresenceSession>): Promise<void>;
   /**
-   * Forgets users whose sessions have all expired and returns them; each one is returned
-   * to exactly one caller across the cluster, so that only one "left" notice goes out.
+   * Forgets the sessions of processes that stopped refreshing, and returns the users left
+   * with none in a scope; each one is returned to exactly one caller across the cluster, so
+   * that only one "left" notice goes out.
    * Those of one scope are counted off one by one: each one's `usersAfter` is what the
    * scope held once it, and those before it in the list, were gone.
    */
   sweep(): Promise<PresenceExpiry[]>;
 }
 
-/** How long a session lives without a refresh: the bound on a dead process's users being shown. */
+/** How long a process's sessions live without a refresh: with `presenceRefreshMs`, the bound on a dead process's users being shown. */
 export const presenceTtlMs = 15_000;
 
 /** How often each process refreshes its sessions and sweeps expired ones. */

@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import type { UserName } from "@chat/protocol";
 import type { RedisClientType } from "redis";
 import { Batches } from "../redis/batches.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
-import { admitScript, changeScript, refreshScript, sweepScript } from "./presence-scripts.ts";
+import { admitScript, beatScript, changeScript, sweepScript } from "./presence-scripts.ts";
+import { processesKey, processScopesKey, scopeSessionsKey, scopeUsersKey } from "./presence-keys.ts";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 import {
   onlineScope,
@@ -30,13 +32,9 @@ const shiftsOf = (reply: unknown): PresenceShift[] => {
   return shifts;
 };
 
-/** Keys outlive their last refresh by this long, so that abandoned ones disappear. */
-const keyTtlMs = String(presenceTtlMs * 4);
-
 /**
- * Sessions refreshed by one script call: enough that a process with tens of thousands of
- * sessions needs few round trips, few enough that no call holds Redis up for long (each
- * session is three commands inside the script).
+ * Sessions entered again by one script call when Redis lost this process's (see `refresh`):
+ * many in few round trips, few enough that no call holds Redis up for long.
  */
 export const refreshChunkSessions = 1000;
 
@@ -58,23 +56,37 @@ export const changeGapMs = 20;
  */
 export const presenceSettleMs = 2 * presenceRefreshMs;
 
+const newProcessId = (): string => randomBytes(6).toString("hex");
+
 /**
- * Presence shared by every process through Redis; see presence-scripts.ts for the keys.
+ * Presence shared by every process through Redis; see presence-scripts.ts for the layout.
+ *
+ * Each process has an id of its own in the list of processes, and beats there once per
+ * refresh interval, whatever it holds: one call, which also names the processes whose beat
+ * lapsed (`presenceTtlMs` ago); their sessions are swept scope by scope. A process that
+ * finds itself missing from the list (Redis restarted, or it was taken for dead while it
+ * stalled) takes a new id and enters all its sessions again.
  *
  * Arrivals and departures go out in one queue, in the order they were made: those made in
  * one go (a connection enters the service and the lobby) travel together, at once when
  * nothing was sent in the last `changeGapMs`; those made while a call is on its way, or
- * within that gap, wait for it, then go together in the next. A storm of connections costs
- * a call every `changeGapMs` rather than two for each connection, and a session's departure
- * never reaches Redis before its arrival.
+ * within that gap, wait for it, then go together in the next, one script call per scope.
+ * A storm of connections costs a few calls every `changeGapMs` rather than two for each
+ * connection, and a session's departure never reaches Redis before its arrival.
  */
 export class RedisPresenceStore implements PresenceStore {
   readonly #redis: RedisClientType;
-  readonly #keyPrefix: string;
-  readonly #scopesKey: string;
+  readonly #prefix: string;
   readonly #changes: Batches<"changes", Change, PresenceShift>;
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
+  #process = newProcessId();
+  /** Whether this process is in the list of processes (its first session put it there). */
+  #listed = false;
+  /** The scopes this process's id has entered sessions in, as its list of scopes says. */
+  readonly #scopes = new Set<PresenceScope>();
+  /** The processes found dead by the last beat, for the next sweep. */
+  #dead: string[] | undefined;
   /** Until then, Redis is back from an outage and presence not yet rebuilt (see `presenceSettleMs`). */
   #settlingUntil = 0;
 
@@ -87,8 +99,7 @@ export class RedisPresenceStore implements PresenceStore {
     redis.on("ready", () => {
       this.#settlingUntil = Date.now() + presenceSettleMs;
     });
-    this.#keyPrefix = `${prefix}:presence:`;
-    this.#scopesKey = `${prefix}:presence-scopes`;
+    this.#prefix = prefix;
     this.#changes = new Batches((_, changes) => this.#send(changes), {
       maxItems: changeBatchSize,
       maxWeight: Number.POSITIVE_INFINITY,
@@ -98,16 +109,52 @@ export class RedisPresenceStore implements PresenceStore {
     });
   }
 
-  #usersKey = (scope: PresenceScope) => `${this.#keyPrefix}${scope}`;
+  #usersKey = (scope: PresenceScope) => scopeUsersKey(this.#prefix, scope);
 
-  /** One script call for the changes given, in order; each gets its own shift back. */
+  /**
+   * Before this process's first session in a scope: the scope goes in its list of scopes,
+   * and the process in the list of processes, so that whoever finds it dead finds its
+   * sessions. Done first, so that no session is ever stored where no sweep would find it.
+   */
+  async #register(scopes: Iterable<PresenceScope>): Promise<void> {
+    const fresh = [...new Set(scopes)].filter((scope) => !this.#scopes.has(scope));
+    if (fresh.length === 0 && this.#listed) return;
+    const process = this.#process;
+    await Promise.all([
+      ...(this.#listed ? [] : [this.#redis.zAdd(processesKey(this.#prefix), { score: Date.now() + presenceTtlMs, value: process }, { NX: true })]),
+      ...(fresh.length === 0 ? [] : [this.#redis.sAdd(processScopesKey(this.#prefix, process), fresh)]),
+    ]);
+    this.#listed = true;
+    for (const scope of fresh) this.#scopes.add(scope);
+  }
+
+  /** One script call per scope for the changes given, in order; each gets its own shift back. */
   async #send(changes: Change[]): Promise<PresenceShift[]> {
-    const now = Date.now();
-    const args = [String(now), String(now + presenceTtlMs), keyTtlMs, this.#keyPrefix];
-    for (const { kind, session } of changes) args.push(kind, session.scope, session.user, session.socketId);
     // Not refused while Redis is away: node-redis sends the changes once it is back, in order.
     // Bounded, so that a hung Redis holds neither the changes queued behind nor a `room:join`.
-    return shiftsOf(await withDeadline(changeScript.run(this.#redis, [this.#scopesKey], args), this.#timeoutMs));
+    return withDeadline(this.#apply(changes), this.#timeoutMs);
+  }
+
+  async #apply(changes: Change[]): Promise<PresenceShift[]> {
+    const byScope = new Map<PresenceScope, number[]>();
+    changes.forEach(({ session }, i) => byScope.set(session.scope, [...(byScope.get(session.scope) ?? []), i]));
+    await this.#register(byScope.keys());
+    const shifts: PresenceShift[] = [];
+    const process = this.#process;
+    await Promise.all(
+      [...byScope].map(async ([scope, indexes]) => {
+        const args = indexes.flatMap((i) => {
+          const { kind, session } = changes[i] as Change;
+          return [kind, session.user, session.socketId];
+        });
+        const keys = [this.#usersKey(scope), scopeSessionsKey(this.#prefix, scope, process)];
+        const replied = shiftsOf(await changeScript.run(this.#redis, keys, args));
+        indexes.forEach((index, j) => {
+          shifts[index] = replied[j] as PresenceShift;
+        });
+      }),
+    );
+    return shifts;
   }
 
   enter(session: PresenceSession): Promise<PresenceShift> {
@@ -118,13 +165,12 @@ export class RedisPresenceStore implements PresenceStore {
   async admit(user: UserName, socketId: string, max: number): Promise<Admission> {
     // Rather than wait in the client's queue for Redis to come back, with the handshake.
     if (!this.#redis.isReady) throw new Error("Redis is not ready");
-    const now = Date.now();
     const reply = await withDeadline(
-      admitScript.run(
-        this.#redis,
-        [`${this.#usersKey(onlineScope)}:${user}`],
-        [String(now), String(now + presenceTtlMs), keyTtlMs, String(max), socketId],
-      ),
+      (async () => {
+        await this.#register([onlineScope]);
+        const keys = [this.#usersKey(onlineScope), scopeSessionsKey(this.#prefix, onlineScope, this.#process)];
+        return admitScript.run(this.#redis, keys, [user, socketId, String(max)]);
+      })(),
       this.#timeoutMs,
     );
     return reply === -1 ? { admitted: true } : { admitted: false, held: Number(reply) };
@@ -136,13 +182,13 @@ export class RedisPresenceStore implements PresenceStore {
 
   async list(scope: PresenceScope): Promise<UserName[]> {
     this.#refuseWhileSettling();
-    const users = await this.#guard(() => this.#redis.zRangeByScore(this.#usersKey(scope), `(${Date.now()}`, "+inf"));
+    const users = await this.#guard(() => this.#redis.zRange(this.#usersKey(scope), 0, -1));
     return users.sort();
   }
 
   async isPresent(scope: PresenceScope, user: UserName): Promise<boolean> {
-    const expiry = await this.#guard(() => this.#redis.zScore(this.#usersKey(scope), user));
-    const present = expiry !== null && expiry > Date.now();
+    const sessions = await this.#guard(() => this.#redis.zScore(this.#usersKey(scope), user));
+    const present = sessions !== null && sessions > 0;
     // Present is sure; absent, just after Redis came back, may only be not entered again yet.
     if (!present) this.#refuseWhileSettling();
     return present;
@@ -155,28 +201,58 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /**
-   * One script call per `refreshChunkSessions` sessions, one after the other: the sessions are
-   * read from `sessions` as each call is made, so that only one call's worth is held at a time.
+   * This process's beat: one call, whatever it holds. `sessions` (all of this process's live
+   * ones) are read only when the beat finds the process missing from the list: then it takes
+   * a new id and enters them again, `refreshChunkSessions` a call per scope.
    */
   async refresh(sessions: Iterable<PresenceSession>): Promise<void> {
-    let args: string[] = [];
-    const send = async () => {
-      const head = [String(Date.now() + presenceTtlMs), keyTtlMs, this.#keyPrefix];
-      await refreshScript.run(this.#redis, [this.#scopesKey], head.concat(args));
-      args = [];
-    };
-    for (const { scope, user, socketId } of sessions) {
-      args.push(scope, user, socketId);
-      if (args.length >= refreshChunkSessions * 3) await send();
+    const now = Date.now();
+    const reply = (await beatScript.run(this.#redis, [processesKey(this.#prefix)], [String(now), String(now + presenceTtlMs), this.#process])) as (
+      | string
+      | number
+    )[];
+    const [added, ...dead] = reply;
+    this.#dead = dead.map(String).filter((process) => process !== this.#process);
+    if (added !== 1 || !this.#listed) {
+      this.#listed = true;
+      return;
     }
-    if (args.length > 0) await send();
+    const lost = this.#process;
+    this.#process = newProcessId();
+    this.#listed = false;
+    this.#scopes.clear();
+    await this.#redis.zRem(processesKey(this.#prefix), lost);
+    let chunk: Change[] = [];
+    for (const session of sessions) {
+      chunk.push({ kind: "+", session });
+      if (chunk.length >= refreshChunkSessions) {
+        await this.#apply(chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) await this.#apply(chunk);
+    // Listed under the new id even with no session: its next beat is no loss.
+    await this.#register([]);
   }
 
+  /**
+   * Sweeps the sessions of the processes the last beat found dead (or that are dead now,
+   * when this process has not beaten yet), scope by scope, then forgets those processes.
+   */
   async sweep(): Promise<PresenceExpiry[]> {
-    const flat = (await sweepScript.run(this.#redis, [this.#scopesKey], [String(Date.now()), this.#keyPrefix])) as (string | number)[];
+    const dead =
+      this.#dead ?? (await this.#redis.zRangeByScore(processesKey(this.#prefix), "-inf", Date.now())).filter((process) => process !== this.#process);
+    this.#dead = undefined;
     const gone: PresenceExpiry[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) {
-      gone.push({ scope: String(flat[i]), user: String(flat[i + 1]), usersAfter: Number(flat[i + 2]) });
+    for (const process of dead) {
+      const scopesKey = processScopesKey(this.#prefix, process);
+      for (const scope of await this.#redis.sMembers(scopesKey)) {
+        const keys = [this.#usersKey(scope), scopeSessionsKey(this.#prefix, scope, process)];
+        const flat = (await sweepScript.run(this.#redis, keys, [])) as (string | number)[];
+        for (let i = 0; i + 1 < flat.length; i += 2) gone.push({ scope, user: String(flat[i]), usersAfter: Number(flat[i + 1]) });
+      }
+      await this.#redis.del(scopesKey);
+      await this.#redis.zRem(processesKey(this.#prefix), process);
     }
     return gone;
   }

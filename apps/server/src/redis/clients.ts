@@ -6,6 +6,17 @@ import { GatedSubscriptions } from "./subscriptions.ts";
 const reconnectDelay = (attempt: number) => Math.min(100 * 2 ** attempt, 2000);
 
 /**
+ * What every connection to a Redis node is opened with, besides its address and reconnection.
+ * Deadlines are the request guard's (REDIS_TIMEOUT_MS, `request-guard.ts`), not node-redis's
+ * own 5 s default, which would answer a slow command with an error of its own. Maintenance
+ * notifications are a Redis Enterprise feature, off.
+ */
+export const nodeOptions = {
+  commandOptions: { timeout: undefined },
+  maintNotifications: "disabled",
+} as const;
+
+/**
  * A node-redis client that reconnects on its own and reports each change of state once,
  * rather than one error a retry.
  */
@@ -18,6 +29,7 @@ export function createRedisClient(
   const client: RedisClientType = createClient({
     url,
     socket: { reconnectStrategy: reconnectDelay, connectTimeout: 5000 },
+    ...nodeOptions,
   });
   let down = false;
   client.on("error", (error: unknown) => {
@@ -93,7 +105,7 @@ export async function connectRedis(url: string, log: Log, { received = () => {} 
     onSubscriptionRestored: (listener) => void restored.push(listener),
     subscriptionsSettled: () => subscriptions.settled(),
     close: async () => {
-      await Promise.allSettled([pub.quit(), sub.quit()]);
+      await Promise.allSettled([pub.close(), sub.close()]);
     },
   };
 }

@@ -8,7 +8,7 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
  * that accepts connections and never answers.
  */
 export async function probeRedis(url: string, timeoutMs: number): Promise<ProbeResult> {
-  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false } });
+  const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, maintNotifications: "disabled" });
   let lastError = "no answer";
   client.on("error", (error: unknown) => {
     lastError = error instanceof Error ? error.message || error.name : String(error);
@@ -30,6 +30,6 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<ProbeR
     return await Promise.race([attempt, timeout]);
   } finally {
     clearTimeout(timer);
-    if (client.isOpen) await client.disconnect().catch(() => undefined);
+    if (client.isOpen) client.destroy();
   }
 }

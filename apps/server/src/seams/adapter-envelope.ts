@@ -41,14 +41,27 @@ end
 `;
 
 /**
+ * The same message as the Lua `publish` sends, built in TypeScript, for a publication made
+ * outside a script (a direct message's, see the message store). Written key by key in the
+ * adapter's order, as the Lua one is.
+ */
+function encode(room: string, exceptSid: string, event: string, message: unknown): string {
+  return `{"type":${broadcastType},"data":{"packet":{"type":${eventPacketType},"data":[${JSON.stringify(event)},${JSON.stringify(
+    message,
+  )}]},"opts":{"rooms":[${JSON.stringify(room)}],"except":[${exceptSid === "" ? "" : JSON.stringify(exceptSid)}],"flags":{}}},"uid":${JSON.stringify(
+    publisherUid,
+  )},"nsp":${JSON.stringify(namespace)}}`;
+}
+
+/**
  * What the sharded adapter publishes for `io.to(room).except(sid).emit(event, argument)`,
  * written by a Lua script: a ClusterAdapter BROADCAST of an EVENT packet, in JSON as the
  * adapter writes it when nothing is binary. Given to the message store, which builds its
  * posting scripts around `luaSource` (it defines
  * `publish(channel, uid, room, except_sid, event, message)`; `except_sid` '' for none) and
- * passes `uid` to them.
+ * passes `uid` to them; `encode` builds the same message outside a script.
  */
-export const adapterEnvelope = { luaSource, uid: publisherUid } as const;
+export const adapterEnvelope = { luaSource, uid: publisherUid, encode } as const;
 
 /** One publication, as every adapter subscribed to its channel decodes it. */
 export const AdapterBroadcast = z.strictObject({

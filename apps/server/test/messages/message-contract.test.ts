@@ -59,7 +59,7 @@ describe("what the posting scripts publish and the stream readers return", () =>
     await observer?.close();
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis?.quit();
+    await redis?.close();
   });
 
   it("message:new: one post, with every field, reaches the room's channel as the schema's message", async () => {

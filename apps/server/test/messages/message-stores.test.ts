@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(keys);
-  await redis.quit();
+  await redis.close();
 });
 
 /** What the store delivered, as a member of every room and every user would receive it. */

@@ -60,7 +60,7 @@ describe("the posting scripts publish what the sharded adapter itself publishes"
     await io?.of("/").adapter.close();
     const keys = await clients[0]?.keys(`${prefix}:*`);
     if (keys !== undefined && keys.length > 0) await clients[0]?.del(keys);
-    await Promise.all(clients.map((client) => client.quit()));
+    await Promise.all(clients.map((client) => client.close()));
   });
 
   /** The first publication holding `text` after `count` already seen. */

@@ -59,7 +59,7 @@ describe("the sharded adapter's own channel choice, as the package makes it", ()
   });
   afterAll(async () => {
     await close?.();
-    await Promise.all(clients.map((client) => client.quit()));
+    await Promise.all(clients.map((client) => client.close()));
   });
 
   it("has the methods and field the seam replaces and reads", () => {
@@ -75,10 +75,10 @@ describe("the sharded adapter's own channel choice, as the package makes it", ()
       type: 3,
       data: { opts: { rooms, except: [], flags: {} }, ...(requestId === undefined ? {} : { requestId }) },
     });
-    expect(choice.computeChannel(broadcast(["room:lobby"]))).toBe(`${prefix}#/#room:lobby#`);
+    expect(choice.computeChannel(broadcast(["room:{lobby}"]))).toBe(`${prefix}#/#room:{lobby}#`);
     expect(choice.computeChannel(broadcast(["user:A"]))).toBe(`${prefix}#/#user:A#`);
     expect(choice.computeChannel(broadcast(["room:a", "room:b"]))).toBe(`${prefix}#/#`);
-    expect(choice.computeChannel(broadcast(["room:lobby"], "request-1"))).toBe(`${prefix}#/#`);
+    expect(choice.computeChannel(broadcast(["room:{lobby}"], "request-1"))).toBe(`${prefix}#/#`);
   });
 
   it("gives every room but a socket's own a channel of its own", () => {
@@ -119,7 +119,7 @@ describe("two servers joined by the app's room adapter", () => {
     }
     const keys = await plain?.keys(`${prefix}:*`);
     if (keys !== undefined && keys.length > 0) await plain.del(keys);
-    await plain?.quit();
+    await plain?.close();
   });
 
   const connect = async (server: number, name: string) => {

@@ -7,8 +7,10 @@ import { uniquePrefix } from "@chat/test-kit";
 /**
  * A presence store on the real Redis under a prefix of its own, for the describe block that
  * calls this: connected before its tests, its keys deleted and the connection closed after.
+ * `another()` is the store of one more process on the same prefix and connection;
+ * `forget()` deletes every key of the prefix, as a Redis that restarted without its data.
  */
-export function redisPresenceStoreForTests(): { store(): RedisPresenceStore } {
+export function redisPresenceStoreForTests(): { store(): RedisPresenceStore; another(): RedisPresenceStore; forget(): Promise<void> } {
   const prefix = uniquePrefix();
   let redis: RedisClientType | undefined;
   let store: RedisPresenceStore | undefined;
@@ -21,9 +23,18 @@ export function redisPresenceStoreForTests(): { store(): RedisPresenceStore } {
     if (redis === undefined) return;
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(keys);
-    await redis.quit();
+    await redis.close();
   });
   return {
+    forget: async () => {
+      if (redis === undefined) throw new Error("the presence store is set up in beforeAll");
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(keys);
+    },
+    another: () => {
+      if (redis === undefined) throw new Error("the presence store is set up in beforeAll");
+      return new RedisPresenceStore(redis, prefix);
+    },
     store: () => {
       if (store === undefined) throw new Error("the presence store is set up in beforeAll");
       return store;

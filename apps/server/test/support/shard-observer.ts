@@ -50,7 +50,7 @@ export async function observe(what: { sharded: string[] } | { pattern: string },
       });
     },
     close: async () => {
-      await client.quit();
+      await client.close();
     },
   };
 }

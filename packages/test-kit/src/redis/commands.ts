@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { createClient } from "redis";
+import { createClient, type RedisClientType } from "redis";
 import { boundedOr } from "../time.ts";
 
 /** A Redis prefix no other test uses, so that test clusters sharing one Redis never meet. */
 export const uniquePrefix = (): string => `test-${randomBytes(6).toString("hex")}`;
 
-export type RedisConnection = ReturnType<typeof createClient>;
+export type RedisConnection = RedisClientType;
 
 /**
  * Runs `use` with a node-redis client connected to `url` (no reconnection, no offline queue:
@@ -19,7 +19,7 @@ export async function withRedis<T>(url: string, use: (redis: RedisConnection) =>
   try {
     return await use(redis);
   } finally {
-    if (redis.isOpen) await redis.disconnect().catch(() => undefined);
+    if (redis.isOpen) redis.destroy();
   }
 }
 
@@ -39,7 +39,7 @@ export interface StreamEntry {
 /** Every entry of the stream at `key`, in stream (id) order: `XRANGE key - +`. */
 export const readStream = (url: string, key: string): Promise<StreamEntry[]> =>
   withRedis(url, async (redis) =>
-    (await redis.xRange(key, "-", "+")).map(({ id, message }) => ({
+    ((await redis.xRange(key, "-", "+")) ?? []).map(({ id, message }) => ({
       id,
       from: message.from ?? "",
       text: message.text ?? "",

@@ -122,7 +122,7 @@ export async function startRedisServer({ durable = false, cluster }: RedisServer
     // A hung server answers no SHUTDOWN.
     resume();
     // Redis closes the connection instead of answering: the call fails, the process goes.
-    await withRedis(url, (redis) => redis.shutdown(), 10_000).catch(() => undefined);
+    await withRedis(url, (redis) => redis.sendCommand(["SHUTDOWN"]), 10_000).catch(() => undefined);
     if (!(await boundedOr(exited.then(() => true), 10_000, false))) await kill();
   };
 
