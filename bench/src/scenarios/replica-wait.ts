@@ -1,5 +1,5 @@
 import type { BenchContext } from "../context.ts";
-import { startCluster, startSingle, type StartedRedis } from "../cluster/redis-setups.ts";
+import { onCluster, startCluster, startSingle, type StartedRedis } from "../cluster/redis-setups.ts";
 import type { RedisSetup, ReplicaWaitStep } from "../results.ts";
 import { startTarget, type TargetServer } from "../targets/targets.ts";
 import { fanoutStep } from "./fanout.ts";
@@ -32,9 +32,17 @@ export async function runReplicaWait(ctx: BenchContext): Promise<ReplicaWaitStep
       "cluster-no-wait": { ...cluster.env, REDIS_WAIT_REPLICAS: "0" },
       single: single.env,
     };
-    for (const setup of redisSetups) {
-      servers.set(setup, await startTarget("project", ctx.settings, ctx.namespace("project"), envOf[setup]));
-    }
+    // Started together: each waits mostly for its workers to load their code.
+    const starts = await Promise.allSettled(
+      redisSetups.map(async (setup) => {
+        const prefix = ctx.namespace("project");
+        const server = await startTarget("project", ctx.settings, prefix, envOf[setup]);
+        servers.set(setup, server);
+        if (setup !== "single") await onCluster(cluster, prefix, ctx.settings.workers);
+      }),
+    );
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const steps: ReplicaWaitStep[] = [];
     let stepNumber = 0;
     for (const rate of ctx.options.replicaWait.rates) {
