@@ -39,6 +39,35 @@ const ConfigSchema = z.object({
     .url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" })
     .optional(),
   /**
+   * A Redis Cluster instead of one Redis: the addresses of some of its nodes, comma-separated
+   * (`redis://10.0.0.1:7000,redis://10.0.0.2:7000`); the rest are found from them. Any one
+   * of them answering is enough to start. Not together with REDIS_URL.
+   */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .transform((list) => list.split(",").map((url) => url.trim()).filter((url) => url !== ""))
+    .pipe(
+      z
+        .array(z.url({ protocol: /^rediss?$/, error: "expected redis:// or rediss:// URLs, comma-separated" }))
+        .min(1, { error: "expected redis:// or rediss:// URLs, comma-separated" }),
+    )
+    .optional(),
+  /**
+   * Replicas that must have a message (room or direct) before its sender is told it is
+   * stored: after storing it, the server sends Redis `WAIT` for this many, and a send that
+   * fewer acknowledge within REDIS_WAIT_TIMEOUT_MS is answered `unavailable` (a retry with the
+   * same clientId gets the stored id). Unset: 1 with REDIS_CLUSTER_NODES, so that a master's
+   * failover loses no acknowledged message; 0 with REDIS_URL. 0 turns it off, for a cluster
+   * without replicas.
+   */
+  REDIS_WAIT_REPLICAS: wholeNumber(0, 16).optional(),
+  /**
+   * How long a send waits for REDIS_WAIT_REPLICAS replicas, in milliseconds. The send as a
+   * whole is still bounded by REDIS_TIMEOUT_MS, so keep it below that. While it waits, the
+   * commands this process sends after it to the same master wait too (one connection a node).
+   */
+  REDIS_WAIT_TIMEOUT_MS: wholeNumber(10, 60_000).default(1000),
+  /**
    * The first part of every Redis channel and key. The default is the adapter's own, so
    * other Socket.IO tools (emitter, admin UI) see this server; two deployments that share
    * one Redis need different prefixes.
@@ -154,14 +183,31 @@ ${keys.map((key) => `  --${flagOf(key).padEnd(28)} ${key}`).join("\n")}
   --help                         show this help
 
 Defaults: PORT=3000, LISTEN_BACKLOG=4096, WORKERS=<CPU count>, REDIS_PREFIX=socket.io, REDIS_TIMEOUT_MS=3000,
+REDIS_WAIT_REPLICAS=1 with REDIS_CLUSTER_NODES and 0 with REDIS_URL, REDIS_WAIT_TIMEOUT_MS=1000,
 SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MAX_CONNECTIONS_PER_USER=20,
 EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
 MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, OPS_PORT=9464,
 OPS_HOST=127.0.0.1, LOG_FORMAT=text,
 WEB_ROOT=<the web app's build, apps/web/dist beside the server package>.
-Without REDIS_URL the server uses ${defaultRedisUrl} when Redis answers there, and
-otherwise runs as a single process that is not scaled out.`;
+Without REDIS_URL or REDIS_CLUSTER_NODES the server uses ${defaultRedisUrl} when Redis
+answers there, and otherwise runs as a single process that is not scaled out.`;
+
+/** What is wrong with settings that are each valid but do not go together, if anything. */
+function conflictIn(config: Config): string | undefined {
+  const named = (key: ConfigKey) => `${key} (--${flagOf(key)})`;
+  if (config.AUTH_MODE === "token" && config.AUTH_SECRET === undefined) {
+    return `${named("AUTH_SECRET")}: required when AUTH_MODE is token`;
+  }
+  if (config.REDIS_URL !== undefined && config.REDIS_CLUSTER_NODES !== undefined) {
+    return `${named("REDIS_URL")} and ${named("REDIS_CLUSTER_NODES")}: set one of them, not both`;
+  }
+  return undefined;
+}
+
+/** Replicas a stored message waits for (REDIS_WAIT_REPLICAS): unset, 1 in a Redis Cluster and 0 with one Redis. */
+export const waitReplicasOf = (config: Config): number =>
+  config.REDIS_WAIT_REPLICAS ?? (config.REDIS_CLUSTER_NODES === undefined ? 0 : 1);
 
 export type ParsedCommandLine = { help: true } | { help: false; config: Config };
 
@@ -186,10 +232,11 @@ export function parseConfig(
     }),
   );
   const parsed = ConfigSchema.safeParse(raw);
-  if (parsed.success && parsed.data.AUTH_MODE === "token" && parsed.data.AUTH_SECRET === undefined) {
-    throw new ConfigError("invalid configuration:\n  AUTH_SECRET (--auth-secret): required when AUTH_MODE is token");
+  if (parsed.success) {
+    const problem = conflictIn(parsed.data);
+    if (problem !== undefined) throw new ConfigError(`invalid configuration:\n  ${problem}`);
+    return { help: false, config: parsed.data };
   }
-  if (parsed.success) return { help: false, config: parsed.data };
   const problems = parsed.error.issues.map((issue) => {
     const key = String(issue.path[0]) as ConfigKey;
     return `${key} (--${flagOf(key)}): ${issue.message}, got ${JSON.stringify(raw[key])}`;

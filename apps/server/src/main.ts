@@ -2,7 +2,8 @@ import cluster from "node:cluster";
 import { ConfigError, defaultRedisUrl, parseConfig, usage } from "./config.ts";
 import { tokenMain } from "./roles/mint-token.ts";
 import { startPrimary } from "./roles/primary.ts";
-import { probeRedis } from "./redis/probe.ts";
+import { probeRedis, probeRedisCluster } from "./redis/probe.ts";
+import type { RedisTarget } from "./redis/redis-target.ts";
 import { startStandalone } from "./roles/standalone.ts";
 import { startWorker } from "./roles/worker.ts";
 
@@ -19,16 +20,25 @@ async function main(): Promise<void> {
   }
   const { config } = parsed;
 
+  const target: RedisTarget =
+    config.REDIS_CLUSTER_NODES === undefined ? { url: config.REDIS_URL ?? defaultRedisUrl } : { clusterNodes: config.REDIS_CLUSTER_NODES };
   if (cluster.isWorker) {
-    // The primary resolved REDIS_URL before forking; workers inherit it.
-    await startWorker({ ...config, REDIS_URL: config.REDIS_URL ?? defaultRedisUrl });
+    // The primary resolved the Redis before forking; workers inherit it.
+    await startWorker(config, target);
     return;
   }
 
-  const redisUrl = config.REDIS_URL ?? defaultRedisUrl;
-  const probe = await probeRedis(redisUrl, probeTimeoutMs);
+  if (!("url" in target)) {
+    const probe = await probeRedisCluster(target.clusterNodes, probeTimeoutMs);
+    if (!probe.ok) {
+      throw new Error(`cannot reach the Redis Cluster at ${target.clusterNodes.join(",")} (REDIS_CLUSTER_NODES): ${probe.reason}`);
+    }
+    await startPrimary(config, target);
+    return;
+  }
+  const probe = await probeRedis(target.url, probeTimeoutMs);
   if (probe.ok) {
-    await startPrimary({ ...config, REDIS_URL: redisUrl });
+    await startPrimary(config, target);
   } else if (config.REDIS_URL === undefined) {
     await startStandalone(config, `no Redis answered at ${defaultRedisUrl}: ${probe.reason}`);
   } else {

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config.ts";
+import { ConfigError, parseConfig, waitReplicasOf } from "../src/config.ts";
 import {
   childPids,
   freePort,
@@ -58,6 +58,26 @@ describe("chat-server refuses a bad configuration before it starts", () => {
       env: { SHUTDOWN_TIMEOUT_MS: "5" },
       names: /SHUTDOWN_TIMEOUT_MS \(--shutdown-timeout-ms\): expected a whole number from 100 to 600000, got "5"/,
     },
+    {
+      title: "REDIS_CLUSTER_NODES with a URL that is not redis://",
+      env: { REDIS_CLUSTER_NODES: "redis://127.0.0.1:7000,http://127.0.0.1:7001" },
+      names: /REDIS_CLUSTER_NODES \(--redis-cluster-nodes\): expected redis:\/\/ or rediss:\/\/ URLs, comma-separated, got "redis:\/\/127.0.0.1:7000,http:\/\/127.0.0.1:7001"/,
+    },
+    {
+      title: "REDIS_URL and REDIS_CLUSTER_NODES both set",
+      env: { REDIS_URL: "redis://127.0.0.1:6379", REDIS_CLUSTER_NODES: "redis://127.0.0.1:7000" },
+      names: /REDIS_URL \(--redis-url\) and REDIS_CLUSTER_NODES \(--redis-cluster-nodes\): set one of them, not both/,
+    },
+    {
+      title: "REDIS_WAIT_REPLICAS=-1",
+      env: { REDIS_WAIT_REPLICAS: "-1" },
+      names: /REDIS_WAIT_REPLICAS \(--redis-wait-replicas\): expected a whole number from 0 to 16, got "-1"/,
+    },
+    {
+      title: "--redis-wait-timeout-ms=5",
+      args: ["--redis-wait-timeout-ms=5"],
+      names: /REDIS_WAIT_TIMEOUT_MS \(--redis-wait-timeout-ms\): expected a whole number from 10 to 60000, got "5"/,
+    },
     { title: "--workers abc", args: ["--workers", "abc"], names: /WORKERS \(--workers\): expected a whole number, got "abc"/ },
     { title: "--port=-1", args: ["--port=-1"], names: /PORT \(--port\): expected a whole number from 0 to 65535, got "-1"/ },
   ];
@@ -105,6 +125,9 @@ describe("chat-server refuses a bad configuration before it starts", () => {
       ["--workers", "WORKERS"],
       ["--redis-url", "REDIS_URL"],
       ["--redis-prefix", "REDIS_PREFIX"],
+      ["--redis-cluster-nodes", "REDIS_CLUSTER_NODES"],
+      ["--redis-wait-replicas", "REDIS_WAIT_REPLICAS"],
+      ["--redis-wait-timeout-ms", "REDIS_WAIT_TIMEOUT_MS"],
       ["--shutdown-timeout-ms", "SHUTDOWN_TIMEOUT_MS"],
       ["--history-max-age-seconds", "HISTORY_MAX_AGE_SECONDS"],
       ["--room-idle-ttl-seconds", "ROOM_IDLE_TTL_SECONDS"],
@@ -206,6 +229,21 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ WORKERS: "257", PORT: "x" }, [])).toThrowError(ConfigError);
     expect(() => parseConfig({ WORKERS: "257", PORT: "x" }, [])).toThrowError(
       /PORT \(--port\): expected a whole number, got "x"[\s\S]*WORKERS \(--workers\): expected a whole number from 1 to 256, got "257"/,
+    );
+  });
+
+  it("a Redis Cluster: REDIS_CLUSTER_NODES as a list of URLs, and replica acknowledgements on by default there, off with one Redis", () => {
+    const cluster = parseConfig({ REDIS_CLUSTER_NODES: " redis://127.0.0.1:7000, rediss://10.0.0.2:7001 ," }, []);
+    expect(cluster).toMatchObject({ config: { REDIS_CLUSTER_NODES: ["redis://127.0.0.1:7000", "rediss://10.0.0.2:7001"], REDIS_WAIT_TIMEOUT_MS: 1000 } });
+    expect(cluster.help === false && waitReplicasOf(cluster.config)).toBe(1);
+    const single = parseConfig({ REDIS_URL: "redis://127.0.0.1:6379" }, []);
+    expect(single.help === false && waitReplicasOf(single.config)).toBe(0);
+    const chosen = parseConfig({ REDIS_WAIT_REPLICAS: "2" }, ["--redis-cluster-nodes", "redis://127.0.0.1:7000", "--redis-wait-timeout-ms", "250"]);
+    expect(chosen).toMatchObject({ config: { REDIS_WAIT_REPLICAS: 2, REDIS_WAIT_TIMEOUT_MS: 250 } });
+    expect(chosen.help === false && waitReplicasOf(chosen.config)).toBe(2);
+    expect(() => parseConfig({ REDIS_CLUSTER_NODES: "," }, [])).toThrowError(/REDIS_CLUSTER_NODES \(--redis-cluster-nodes\)/);
+    expect(() => parseConfig({ REDIS_URL: "redis://a:1" }, ["--redis-cluster-nodes=redis://b:2"])).toThrowError(
+      /REDIS_URL \(--redis-url\) and REDIS_CLUSTER_NODES \(--redis-cluster-nodes\): set one of them, not both/,
     );
   });
 

@@ -31,6 +31,18 @@ describe("REDIS_URL set, but no Redis there", () => {
     expect(output).not.toMatch(/listening|NOT SCALED OUT/);
   });
 
+  it("REDIS_CLUSTER_NODES with no node listening: exit code 1, a message naming REDIS_CLUSTER_NODES and the seeds", async () => {
+    const seeds = `redis://127.0.0.1:${await freePort()},redis://127.0.0.1:${await freePort()}`;
+    const server = spawnServer({ env: { REDIS_CLUSTER_NODES: seeds, PORT: "0", WORKERS: "2" } });
+    const exit = await within(server.exited, 15_000, "the server did not give up on unreachable REDIS_CLUSTER_NODES").finally(
+      () => void server.stop("SIGKILL"),
+    );
+    expect(exit).toEqual({ code: 1, signal: null });
+    const output = server.lines.join("\n");
+    expect(output).toContain(`chat-server: cannot reach the Redis Cluster at ${seeds} (REDIS_CLUSTER_NODES)`);
+    expect(output).not.toMatch(/listening|NOT SCALED OUT/);
+  });
+
   describe("something accepts connections on the port but never answers", () => {
     let silent: Server;
     const accepted: Socket[] = [];
@@ -59,6 +71,18 @@ describe("REDIS_URL set, but no Redis there", () => {
         await server.stop("SIGKILL");
       }
       expect(accepted.length).toBeGreaterThan(0); // it did reach the silent peer
+    });
+
+    it("as the one seed of REDIS_CLUSTER_NODES: exit code 1 within a bounded time, with a message naming REDIS_CLUSTER_NODES", async () => {
+      const seeds = `redis://127.0.0.1:${port}`;
+      const server = spawnServer({ env: { REDIS_CLUSTER_NODES: seeds, PORT: "0", WORKERS: "2" } });
+      try {
+        const exit = await within(server.exited, 15_000, `the server hung on a cluster seed at ${seeds} that never answers`);
+        expect(exit).toEqual({ code: 1, signal: null });
+        expect(server.lines.join("\n")).toContain(`chat-server: cannot reach the Redis Cluster at ${seeds} (REDIS_CLUSTER_NODES)`);
+      } finally {
+        await server.stop("SIGKILL");
+      }
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import type { Config } from "../config.ts";
+import { waitReplicasOf, type Config } from "../config.ts";
 import { RedisRoomQuota } from "../limits/redis-room-quota.ts";
 import { RedisUserBuckets } from "../limits/redis-user-buckets.ts";
 import type { Log } from "../logging/log.ts";
@@ -9,6 +9,7 @@ import { RedisMessageStore } from "../messages/redis-message-store.ts";
 import type { ChatMetrics } from "../ops/metrics.ts";
 import { RedisPresenceStore } from "../presence/redis-presence-store.ts";
 import type { RedisClients } from "../redis/clients.ts";
+import { replicaWait } from "../redis/replica-wait.ts";
 import { adapterEnvelope } from "../seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
 import { appOptionsOf, eventLimiterOf, retentionOf, sendLimiterOf } from "./config-options.ts";
@@ -38,6 +39,7 @@ export function createRedisChatApp(
         retention,
         // A private room's members live as long as its history: never shorter, or the history would be left public.
         roomCompanions: (room) => Object.values(privateRoomKeys(prefix, room)),
+        replicated: replicaWait(redis.waitOnKeyNode, waitReplicasOf(config), config.REDIS_WAIT_TIMEOUT_MS),
         ...bound,
       }),
       rooms: new RedisRoomRegistry(redis.pub, prefix, retention.idleTtlMs, bound),

@@ -1,5 +1,5 @@
 import type { RoomName, UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, guardRequests, type RequestGuard } from "../redis/request-guard.ts";
 import { dayOf, type RoomQuota } from "./room-quota.ts";
@@ -22,14 +22,14 @@ const daySetSeconds = String(2 * 24 * 60 * 60);
 
 /** The per-day room counts in Redis, shared by every worker and host: `<prefix>:rooms-created:{<user>}:<day>`. */
 export class RedisRoomQuota implements RoomQuota {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #perDay: string;
   /** Fails fast while Redis is away, and after `timeoutMs` while it hangs, as `unavailable`. */
   readonly #guard: RequestGuard;
 
   /** `timeoutMs`: how long a request waits for Redis (REDIS_TIMEOUT_MS). */
-  constructor(redis: RedisClientType, prefix: string, perDay: number, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
+  constructor(redis: RedisCommands, prefix: string, perDay: number, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#perDay = String(perDay);

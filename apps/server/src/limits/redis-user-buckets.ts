@@ -1,5 +1,5 @@
 import type { UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
 import { StoreUnavailableError } from "../messages/message-store.ts";
@@ -50,13 +50,13 @@ return { taken, wait }
  * Redis that does not answer within `timeoutMs` (hung) refuses the send as `unavailable`.
  */
 export class RedisUserBuckets implements UserBuckets {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly rate: Rate;
   readonly #timeoutMs: number;
 
   constructor(
-    redis: RedisClientType,
+    redis: RedisCommands,
     prefix: string,
     perSecond: number,
     kind = "rate",

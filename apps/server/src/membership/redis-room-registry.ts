@@ -1,5 +1,5 @@
 import type { RoomName, UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import type { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, guardRequests, type RequestGuard } from "../redis/request-guard.ts";
 import { accessScript, createPrivateScript, inviteScript } from "./registry-scripts.ts";
@@ -11,7 +11,7 @@ const inviteOutcomeOf: Record<number, InviteOutcome> = { 0: "public", 1: "invite
 
 /** Private rooms in Redis (see room-keys.ts), shared by every process of every server on one prefix. */
 export class RedisRoomRegistry implements RoomRegistry {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #ttlMs: string;
   /** Fails fast while Redis is away, and after `timeoutMs` while it hangs, as `unavailable`, like the message store. */
@@ -22,7 +22,7 @@ export class RedisRoomRegistry implements RoomRegistry {
    * `timeoutMs`: how long a request waits for Redis (REDIS_TIMEOUT_MS).
    */
   constructor(
-    redis: RedisClientType,
+    redis: RedisCommands,
     prefix: string,
     idleTtlMs: number,
     { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {},

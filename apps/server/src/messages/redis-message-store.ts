@@ -1,7 +1,8 @@
 import { compareMessageIds, limits, type ChatMessage, type ClientId, type DirectMessage, type RoomName, type UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { roomOf, userRoomOf } from "../app/rooms.ts";
 import { Batches, type BatchBounds } from "../redis/batches.ts";
+import type { LuaScript } from "../redis/lua-script.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import {
   ClientIdReusedError,
@@ -57,6 +58,11 @@ export interface RedisMessageStoreOptions {
   roomCompanions?: (room: RoomName) => string[];
   /** How long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
   timeoutMs?: number;
+  /**
+   * Run after a post's script, with the script's first key, before the post is answered:
+   * `replicaWait` (REDIS_WAIT_REPLICAS). Throws `StoreUnavailableError` to answer `unavailable`.
+   */
+  replicated?: (key: string) => Promise<void>;
 }
 
 /**
@@ -64,7 +70,7 @@ export interface RedisMessageStoreOptions {
  * see `message-keys.ts`), so a stream's ids are its messages' ids.
  */
 export class RedisMessageStore implements MessageStore {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #channelPrefix: string;
   readonly #scripts: PostScripts;
@@ -82,15 +88,17 @@ export class RedisMessageStore implements MessageStore {
   );
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
+  readonly #replicated: (key: string) => Promise<void>;
 
   /** `publisher`: how the posting scripts publish to the sharded adapter. */
   constructor(
-    redis: RedisClientType,
+    redis: RedisCommands,
     prefix: string,
     publisher: LuaPublisher,
-    { retention = defaultRetention, roomCompanions = () => [], timeoutMs = defaultRedisTimeoutMs }: RedisMessageStoreOptions = {},
+    { retention = defaultRetention, roomCompanions = () => [], timeoutMs = defaultRedisTimeoutMs, replicated = async () => undefined }: RedisMessageStoreOptions = {},
   ) {
     this.#redis = redis;
+    this.#replicated = replicated;
     this.#timeoutMs = timeoutMs;
     this.#guard = guardRequests(redis, timeoutMs);
     this.#prefix = prefix;
@@ -116,8 +124,8 @@ export class RedisMessageStore implements MessageStore {
   /** One script call for `posts` (in order); a failure is every post's. */
   async #postBatch(room: RoomName, posts: RoomPost[]): Promise<RoomPosted[]> {
     const reply = (await this.#guard(() =>
-      this.#scripts.postToRoom.run(
-        this.#redis,
+      this.#runReplicated(
+        this.#scripts.postToRoom,
         [this.#roomKey(room), ...posts.map(({ from, clientId }) => roomDedupeKey(this.#prefix, room, from, clientId ?? "-"))],
         [
           String(logLength),
@@ -136,6 +144,13 @@ export class RedisMessageStore implements MessageStore {
       const id = String(reply[2 * i]);
       return { id, sentAt: sentAtOf(id), reused: reply[2 * i + 1] === -1 };
     });
+  }
+
+  /** A posting script, then the wait for its writes to reach the replicas asked for. */
+  async #runReplicated(script: LuaScript, keys: [string, ...string[]], args: string[]): Promise<unknown> {
+    const reply = await script.run(this.#redis, keys, args);
+    await this.#replicated(keys[0]);
+    return reply;
   }
 
   /**
@@ -177,8 +192,8 @@ export class RedisMessageStore implements MessageStore {
     const fields = argumentsOf<DirectMessage>(post, directPostFields);
     const sentKey = clientId === undefined ? [] : [directSentKey(this.#prefix, from, clientId)];
     const [fromId, fresh, at, delivered] = (await this.#guard(() =>
-      this.#scripts.postDirectSent.run(
-        this.#redis,
+      this.#runReplicated(
+        this.#scripts.postDirectSent,
         [this.#inboxKey(from), ...sentKey],
         [String(logLength), String(dedupeSeconds), textDigest(text), ...fields],
       ),
@@ -191,8 +206,8 @@ export class RedisMessageStore implements MessageStore {
     if (to !== from) {
       const receivedKey = clientId === undefined ? [] : [directReceivedKey(this.#prefix, to, from, clientId)];
       const [toId] = (await this.#guard(() =>
-        this.#scripts.postDirectReceived.run(
-          this.#redis,
+        this.#runReplicated(
+          this.#scripts.postDirectReceived,
           [this.#inboxKey(to), ...receivedKey],
           [String(logLength), String(dedupeSeconds), at, ...fields],
         ),

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { UserName } from "@chat/protocol";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "../redis/redis-commands.ts";
 import { Batches } from "../redis/batches.ts";
 import { defaultRedisTimeoutMs, guardRequests, withDeadline, type RequestGuard } from "../redis/request-guard.ts";
 import { admitScript, beatScript, changeScript, sweepScript } from "./presence-scripts.ts";
@@ -75,7 +75,7 @@ const newProcessId = (): string => randomBytes(6).toString("hex");
  * connection, and a session's departure never reaches Redis before its arrival.
  */
 export class RedisPresenceStore implements PresenceStore {
-  readonly #redis: RedisClientType;
+  readonly #redis: RedisCommands;
   readonly #prefix: string;
   readonly #changes: Batches<"changes", Change, PresenceShift>;
   readonly #guard: RequestGuard;
@@ -91,7 +91,7 @@ export class RedisPresenceStore implements PresenceStore {
   #settlingUntil = 0;
 
   /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
-  constructor(redis: RedisClientType, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
+  constructor(redis: RedisCommands, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
     this.#guard = guardRequests(redis, timeoutMs);

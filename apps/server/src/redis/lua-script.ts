@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { RedisClientType } from "redis";
+import type { RedisCommands } from "./redis-commands.ts";
 
 /**
  * A Lua script run by its SHA1 digest, sent in full only when Redis does not know it yet
@@ -14,7 +14,7 @@ export class LuaScript {
     this.#sha = createHash("sha1").update(source).digest("hex");
   }
 
-  async run(redis: RedisClientType, keys: string[], args: string[]): Promise<unknown> {
+  async run(redis: RedisCommands, keys: string[], args: string[]): Promise<unknown> {
     try {
       return await redis.evalSha(this.#sha, { keys, arguments: args });
     } catch (error) {

@@ -1,3 +1,4 @@
+import { ClientClosedError, ClientOfflineError, ConnectionTimeoutError, ErrorReply, SocketClosedUnexpectedlyError } from "redis";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 
 /** How long a request waits for Redis when REDIS_TIMEOUT_MS does not say. */
@@ -26,7 +27,7 @@ export function guardRequests(redis: Connection, timeoutMs: number): RequestGuar
       return await withDeadline(command(), timeoutMs);
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      if (!redis.isReady) throw new StoreUnavailableError(error);
+      if (!redis.isReady || isUnreachable(error)) throw new StoreUnavailableError(error);
       throw error;
     }
   };
@@ -43,4 +44,23 @@ export function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
   });
   // The race handles a rejection of `work` that comes after the deadline: none goes unhandled.
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/** Redis's answers that mean "not now" rather than "wrong": a cluster without a master for the slot, a node loading its data. */
+const notNowReplies = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)\b/;
+
+/**
+ * Whether `error` says that the node a command went to cannot be reached now, rather than
+ * that the command is wrong. With one Redis the client's own state tells it; in a cluster
+ * the cluster client stays ready while one of its masters is down, and the command to that
+ * master fails with one of these.
+ */
+export function isUnreachable(error: unknown): boolean {
+  if (error instanceof ErrorReply) return notNowReplies.test(error.message);
+  return (
+    error instanceof ClientOfflineError ||
+    error instanceof ClientClosedError ||
+    error instanceof SocketClosedUnexpectedlyError ||
+    error instanceof ConnectionTimeoutError
+  );
 }

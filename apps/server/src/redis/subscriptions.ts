@@ -1,13 +1,29 @@
-import type { RedisClientType } from "redis";
 import type { Log } from "../logging/log.ts";
 
 /** A subscription's listener as node-redis calls it: Buffers in buffer mode, strings otherwise. */
 type Listener = (message: Buffer | string, channel: Buffer | string) => unknown;
 
+type Subscribe = (channels: string | string[], listener: Listener, bufferMode?: boolean) => Promise<void>;
+type Unsubscribe = (channels: string | string[], listener?: Listener, bufferMode?: boolean) => Promise<void>;
+
+/**
+ * A subscriber connection as node-redis has it, a client of one Redis or of a Redis Cluster
+ * (where each sharded channel goes to its slot's master, and the others to one node).
+ */
+export interface Subscriber {
+  readonly isReady: boolean;
+  subscribe: Subscribe;
+  unsubscribe: Unsubscribe;
+  pSubscribe: Subscribe;
+  pUnsubscribe: Unsubscribe;
+  sSubscribe: Subscribe;
+  sUnsubscribe: Unsubscribe;
+}
+
 /** One kind of subscription (channels, patterns, sharded channels): the client's two calls for it. */
 interface Kind {
   subscribe(channels: string[], listener: Listener, bufferMode: boolean): Promise<void>;
-  unsubscribe(channels: string[] | undefined, listener: Listener | undefined, bufferMode: boolean): Promise<void>;
+  unsubscribe(channels: string[], listener: Listener | undefined, bufferMode: boolean): Promise<void>;
 }
 
 export interface SubscriptionGate {
@@ -29,18 +45,20 @@ export interface SubscriptionGate {
  * down reaches Redis before that renewal, which subscribes again. A room's subscription comes
  * and goes with its members, so both happen: `renew()` mends them once the connection is back.
  */
-export class GatedSubscriptions {
+export class GatedSubscriptions<S extends Subscriber = Subscriber> {
   /** The subscriber as the adapter sees it. */
-  readonly client: RedisClientType;
-  readonly #sub: RedisClientType;
+  readonly client: S;
+  readonly #sub: S;
   readonly #gate: SubscriptionGate;
   readonly #kinds: KindState[];
   /** The stand-in for each caller's listener, so that unsubscribing one finds it. */
   readonly #wrappers = new WeakMap<Listener, Listener>();
   /** Subscribe and unsubscribe commands not answered yet. */
   readonly #pending = new Set<Promise<void>>();
+  /** Subscribe and unsubscribe commands that failed so far. */
+  #failures = 0;
 
-  constructor(sub: RedisClientType, gate: SubscriptionGate) {
+  constructor(sub: S, gate: SubscriptionGate) {
     this.#sub = sub;
     this.#gate = gate;
     const channels = new KindState(this, {
@@ -91,9 +109,14 @@ export class GatedSubscriptions {
     return Promise.all([...this.#pending]).then(() => undefined);
   }
 
-  /** After an outage, once the connection is ready: subscribes again to what node-redis lost and drops what it kept by mistake. */
-  async renew(): Promise<void> {
+  /**
+   * After an outage, once the connection is ready: subscribes again to what node-redis lost
+   * and drops what it kept by mistake. Resolves with whether every one of these succeeded.
+   */
+  async renew(): Promise<boolean> {
+    const failuresBefore = this.#failures;
     await Promise.all(this.#kinds.map((kind) => kind.renew()));
+    return this.#failures === failuresBefore;
   }
 
   get connected(): boolean {
@@ -109,6 +132,7 @@ export class GatedSubscriptions {
     const done = work.then(
       () => undefined,
       (error: unknown) => {
+        this.#failures += 1;
         if (this.#sub.isReady) this.#gate.log.error(`redis subscriber could not ${what}`, error);
       },
     );

@@ -2,6 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
 import { setupPrimary } from "@chat/sticky";
 import type { Config } from "../config.ts";
+import { describeRedis, type RedisTarget } from "../redis/redis-target.ts";
 import { createLog } from "../logging/log.ts";
 import { answerOpsQueries } from "../ops/endpoints.ts";
 import { listenOps } from "../ops/ops-server.ts";
@@ -21,9 +22,10 @@ const crashLoopDelayMs = 1_000;
  * SIGINT or SIGTERM within `SHUTDOWN_TIMEOUT_MS`. It answers no client itself; it serves the
  * operations port (OPS_HOST:OPS_PORT).
  */
-export async function startPrimary(config: Config & { REDIS_URL: string }): Promise<void> {
+export async function startPrimary(config: Config, redis: RedisTarget): Promise<void> {
   const log = createLog("primary", config.LOG_FORMAT);
-  const workerEnv = { REDIS_URL: config.REDIS_URL };
+  // A cluster's nodes reach the workers with the rest of the settings.
+  const workerEnv = "url" in redis ? { REDIS_URL: redis.url } : {};
 
   // The primary reads a connection's HTTP header only to choose its worker: a TCP server, not
   // an HTTP one, which would set up a parser for every connection that never parses a byte.
@@ -73,7 +75,7 @@ export async function startPrimary(config: Config & { REDIS_URL: string }): Prom
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.PORT;
   log.info(
-    `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${config.REDIS_URL} (prefix ${config.REDIS_PREFIX})`,
+    `listening on port ${port} with ${config.WORKERS} workers, Redis adapter at ${describeRedis(redis)} (prefix ${config.REDIS_PREFIX})`,
   );
   const opsServer = await listenOps(config, operations, log);
 
