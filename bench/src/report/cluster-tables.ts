@@ -15,6 +15,14 @@ function topCommands(byName: Record<string, number>, shown = 3): string {
 
 const perSecond = (value: number, seconds: number) => (seconds > 0 ? value / seconds : Number.NaN);
 
+/** A percentage: two significant digits under 1 %, so that a small share does not read as none. */
+function percent(value: number): string {
+  if (!Number.isFinite(value)) return NONE;
+  if (value >= 10) return decimal(value, 0);
+  if (value >= 1) return decimal(value, 1);
+  return value === 0 ? "0" : String(Number(value.toPrecision(2)));
+}
+
 /** Messages per second one master passes on at most: one core over the CPU time each took in the flood. */
 export const namespaceCeiling = (run: ClusterRoomsRun): number =>
   run.namespaceCapacity.masterCpuSeconds > 0 ? run.namespaceCapacity.published / run.namespaceCapacity.masterCpuSeconds : Number.NaN;
@@ -35,10 +43,10 @@ export function namespaceLine(run: ClusterRoomsRun): string {
     `${count(usedRate)}/s and ${kibText(perSecond(used.bytes, used.seconds))} KiB/s, each to ${count(used.subscribers)} ` +
     `subscribers (every worker). Flooded with ${count(flood.payloadBytes)}-byte messages to as many subscribers, its master ` +
     `published ${count(perSecond(flood.published, flood.seconds))}/s (${count(perSecond(flood.received, flood.seconds))} ` +
-    `deliveries/s) busy ${decimal((100 * flood.masterCpuSeconds) / flood.seconds, 0)} % of the time, ` +
+    `deliveries/s) busy ${percent((100 * flood.masterCpuSeconds) / flood.seconds)} % of the time, ` +
     `${Number.isFinite(cpuPerMessageUs) ? decimal(cpuPerMessageUs, 1) : NONE} µs of CPU a message: one master carries ` +
     `at most about ${Number.isFinite(ceiling) ? count(Math.round(ceiling)) : NONE} such messages/s, however many masters ` +
-    `the cluster has; the run used ${Number.isFinite(share) ? decimal(share, share < 1 ? 2 : 1) : NONE} % of that`
+    `the cluster has; the run used ${percent(share)} % of that`
   );
 }
 

@@ -77,7 +77,7 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
       type: "send",
       plan: { ratePerSender, startAt, windowStart: startAt, windowEnd, messagesPerSender: messagesPerRoom },
     });
-    const directSent = await sendDirect(from, directMessages, startAt, windowEnd);
+    const directSent = await sendDirect(ctx, from, directMessages, startAt, windowEnd);
     await sleep(windowEnd - now());
     await drain(ctx, windowEnd + drainMs, (totals) => totals.sent);
     // The direct messages' last deliveries, if any are still on their way.
@@ -147,17 +147,31 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
  * Sends `count` direct messages, evenly spread from `startAt` to `endAt`, each waiting for its
  * ack before the next (a user types one at a time); resolves with how many were acknowledged.
  */
-async function sendDirect(from: TestClient, count: number, startAt: number, endAt: number): Promise<number> {
+async function sendDirect(
+  ctx: BenchContext,
+  from: TestClient,
+  count: number,
+  startAt: number,
+  endAt: number,
+): Promise<number> {
   const gapMs = count === 0 ? 0 : (endAt - startAt) / count;
   let acked = 0;
+  let refused = 0;
+  let firstRefusal = "";
   await sleep(startAt - now());
   for (let n = 0; n < count; n++) {
     await sleep(startAt + n * gapMs - now());
     const ack = await from
       .timeout(10_000)
-      .emitWithAck("dm:send", { to: "dm-to", text: `direct ${n}`, clientId: `dm-${n}` })
-      .catch(() => undefined);
-    if (ack?.ok === true) acked++;
+      .emitWithAck("dm:send", { to: "dm-to", text: `direct ${n}`, clientId: `direct-message-${n}` })
+      .catch((error: unknown) => ({ ok: false as const, error: { code: "no answer", message: String(error) } }));
+    if (ack.ok) {
+      acked++;
+    } else {
+      refused++;
+      firstRefusal ||= `${ack.error.code}: ${ack.error.message}`;
+    }
   }
+  if (refused > 0) ctx.log(`  ${refused} direct messages refused or unanswered, the first: ${firstRefusal}`);
   return acked;
 }
