@@ -77,7 +77,7 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
   --cpu-prof           write CPU profiles of both servers' processes to <out>/profiles/<target>
-  --smoke              a tiny run that checks the harness works, in well under a minute
+  --smoke              a tiny run that checks the harness works, in about two minutes
   --help               show this help`;
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
