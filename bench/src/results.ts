@@ -114,6 +114,18 @@ export interface MasterFigures {
   holdsNamespaceChannel: boolean;
 }
 
+/** A master flooded with messages on one shard channel. */
+export interface ChannelFlood {
+  subscribers: number;
+  payloadBytes: number;
+  seconds: number;
+  /** Messages published, and received by all the subscribers together. */
+  published: number;
+  received: number;
+  /** CPU time the master used meanwhile: near `seconds`, the master was the limit; well under, the publisher and subscribers were. */
+  masterCpuSeconds: number;
+}
+
 /** The cluster-rooms scenario: the project's server on a Redis Cluster, many rooms spread over the masters. */
 export interface ClusterRoomsRun {
   repetition: number;
@@ -146,14 +158,9 @@ export interface ClusterRoomsRun {
    * subscribers on one thread, so one core over the CPU time per message is the most one
    * master passes on, whatever the number of masters.
    */
-  namespaceCapacity: {
-    subscribers: number;
-    payloadBytes: number;
-    seconds: number;
-    published: number;
-    received: number;
-    masterCpuSeconds: number;
-  };
+  namespaceCapacity: ChannelFlood;
+  /** The same flood with more subscribers, as a deployment with more workers would have. */
+  widerFloods?: ChannelFlood[];
 }
 
 /** The Redis a server of the replica-wait scenario runs on. */

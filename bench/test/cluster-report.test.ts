@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { namespaceCeiling } from "../src/report/cluster-tables.ts";
+import { floodCeiling } from "../src/report/cluster-tables.ts";
 import { renderTable } from "../src/report/table.ts";
 import type { BenchResult, ClusterRoomsRun, MasterFigures, RedisSetup, ReplicaWaitStep } from "../src/results.ts";
 import { setupsInOrder } from "../src/scenarios/replica-wait.ts";
@@ -54,6 +54,7 @@ function clusterRun(): ClusterRoomsRun {
     redisReceivedPerWorker: [2100, 2200],
     namespaceChannel: { subscribers: 2, messages: 1000, bytes: 400_000, byType: { broadcast: 1000 }, seconds: 10 },
     namespaceCapacity: { subscribers: 2, payloadBytes: 400, seconds: 2, published: 100_000, received: 200_000, masterCpuSeconds: 0.5 },
+    widerFloods: [{ subscribers: 16, payloadBytes: 400, seconds: 2, published: 40_000, received: 640_000, masterCpuSeconds: 0.8 }],
   };
 }
 
@@ -92,12 +93,13 @@ describe("the cluster-rooms section", () => {
   it("states what the namespace channel carried against one master's ceiling", () => {
     const run = clusterRun();
     // 100,000 messages for 0.5 s of the master's CPU: 200,000 a second on one core.
-    expect(namespaceCeiling(run)).toBe(200_000);
+    expect(floodCeiling(run.namespaceCapacity)).toBe(200_000);
     const table = renderTable(resultWith({ clusterRooms: [run] }));
     expect(table).toContain("the namespace channel carried 1,000 messages (broadcast 1,000) in 10.0 s, 100/s");
     expect(table).toContain("at most about 200,000 such messages/s");
     expect(table).toContain("the run used 0.05 % of that");
     expect(table).toContain("500 of 500 direct messages");
+    expect(table).toContain("The same flood with 16 subscribers (workers), 20.0 µs a message, about 50,000/s.");
   });
 });
 

@@ -161,6 +161,7 @@ describe("pnpm bench --smoke", () => {
       expect(run.namespaceChannel.messages).toBeGreaterThanOrEqual(run.directMessages ?? Infinity);
       expect(run.namespaceCapacity.published).toBeGreaterThan(0);
       expect(run.namespaceCapacity.received).toBeGreaterThan(0);
+      for (const flood of run.widerFloods ?? []) expect(flood.received, `${flood.subscribers} subscribers`).toBeGreaterThan(0);
     }
     expect(run.stdout).toContain("### Cluster rooms");
   });

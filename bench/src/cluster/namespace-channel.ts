@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { now } from "../clock.ts";
+import type { ChannelFlood } from "../results.ts";
 
 /**
  * The namespace's channel, `<prefix>#/#`: the one channel every worker of every instance
@@ -72,17 +73,6 @@ function typeOf(message: Buffer): string {
   }
 }
 
-export interface ChannelCapacity {
-  subscribers: number;
-  payloadBytes: number;
-  seconds: number;
-  /** Messages published, and received by all the subscribers together. */
-  published: number;
-  received: number;
-  /** CPU time the master used meanwhile: near `seconds`, the master was the limit; well under, the publisher and subscribers were. */
-  masterCpuSeconds: number;
-}
-
 /** SPUBLISHes sent together: enough to keep the master busy, few enough not to queue seconds of them. */
 const batch = 1000;
 
@@ -104,7 +94,7 @@ export async function channelCapacity(
   url: string,
   channel: string,
   { subscribers, payloadBytes, durationMs }: { subscribers: number; payloadBytes: number; durationMs: number },
-): Promise<ChannelCapacity> {
+): Promise<ChannelFlood> {
   const clients = Array.from({ length: subscribers + 1 }, () =>
     createClient({ url, socket: { connectTimeout: 5000, reconnectStrategy: false } }),
   );

@@ -1,4 +1,4 @@
-import type { BenchResult, ClusterRoomsRun, RedisSetup } from "../results.ts";
+import type { BenchResult, ChannelFlood, ClusterRoomsRun, RedisSetup } from "../results.ts";
 import { fanoutLevels, groupBy, loadKey, type FanoutLevel } from "./average.ts";
 import { count, decimal, kibText, ms } from "./format.ts";
 import { markdownTable, NONE, tableSection, type Align } from "./markdown.ts";
@@ -24,8 +24,16 @@ function percent(value: number): string {
 }
 
 /** Messages per second one master passes on at most: one core over the CPU time each took in the flood. */
-export const namespaceCeiling = (run: ClusterRoomsRun): number =>
-  run.namespaceCapacity.masterCpuSeconds > 0 ? run.namespaceCapacity.published / run.namespaceCapacity.masterCpuSeconds : Number.NaN;
+export const floodCeiling = (flood: ChannelFlood): number =>
+  flood.masterCpuSeconds > 0 ? flood.published / flood.masterCpuSeconds : Number.NaN;
+
+const cpuPerMessage = (flood: ChannelFlood) =>
+  flood.published > 0 ? `${decimal((flood.masterCpuSeconds * 1e6) / flood.published, 1)} µs` : NONE;
+
+const ceilingText = (flood: ChannelFlood) => {
+  const ceiling = floodCeiling(flood);
+  return Number.isFinite(ceiling) ? count(Math.round(ceiling)) : NONE;
+};
 
 /** A line on the namespace channel: what crossed it, what its master carries, and the share. */
 export function namespaceLine(run: ClusterRoomsRun): string {
@@ -35,18 +43,20 @@ export function namespaceLine(run: ClusterRoomsRun): string {
     .map(([type, messages]) => `${type} ${count(messages)}`)
     .join(", ");
   const usedRate = perSecond(used.messages, used.seconds);
-  const ceiling = namespaceCeiling(run);
+  const ceiling = floodCeiling(flood);
   const share = ceiling > 0 ? (100 * usedRate) / ceiling : Number.NaN;
-  const cpuPerMessageUs = flood.published > 0 ? (flood.masterCpuSeconds * 1e6) / flood.published : Number.NaN;
+  const wider = (run.widerFloods ?? []).map(
+    (more) => `with ${count(more.subscribers)} subscribers (workers), ${cpuPerMessage(more)} a message, about ${ceilingText(more)}/s`,
+  );
   return (
     `the namespace channel carried ${count(used.messages)} messages (${types || "none"}) in ${decimal(used.seconds, 1)} s, ` +
     `${count(usedRate)}/s and ${kibText(perSecond(used.bytes, used.seconds))} KiB/s, each to ${count(used.subscribers)} ` +
     `subscribers (every worker). Flooded with ${count(flood.payloadBytes)}-byte messages to as many subscribers, its master ` +
     `published ${count(perSecond(flood.published, flood.seconds))}/s (${count(perSecond(flood.received, flood.seconds))} ` +
     `deliveries/s) busy ${percent((100 * flood.masterCpuSeconds) / flood.seconds)} % of the time, ` +
-    `${Number.isFinite(cpuPerMessageUs) ? decimal(cpuPerMessageUs, 1) : NONE} µs of CPU a message: one master carries ` +
-    `at most about ${Number.isFinite(ceiling) ? count(Math.round(ceiling)) : NONE} such messages/s, however many masters ` +
-    `the cluster has; the run used ${percent(share)} % of that`
+    `${cpuPerMessage(flood)} of CPU a message: one master carries at most about ${ceilingText(flood)} such messages/s, ` +
+    `however many masters the cluster has; the run used ${percent(share)} % of that` +
+    (wider.length === 0 ? "" : `. The same flood ${wider.join("; ")}`)
   );
 }
 

@@ -13,6 +13,8 @@ import { collectReports, connectClients, disconnectClients, drain } from "./traf
 const connectConcurrency = 100;
 /** Size of a direct message's envelope on the namespace channel, for the capacity flood when the run saw none. */
 const defaultEnvelopeBytes = 400;
+/** Subscriber counts of the further floods: the namespace channel of deployments with that many workers. */
+const widerSubscribers = [16, 64];
 
 /**
  * Cluster rooms: the project's server (the run's worker count) on a Redis Cluster of three
@@ -112,11 +114,11 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
     // What the namespace channel's master carries, on a channel of the same slot, with as many
     // subscribers as the channel had (one a worker), messages the size of those seen on it.
     const payloadBytes = traffic.messages === 0 ? defaultEnvelopeBytes : Math.round(traffic.bytes / traffic.messages);
-    const capacity = await channelCapacity(channelMaster.url, `{${channel}}capacity`, {
-      subscribers: Math.max(1, subscribers),
-      payloadBytes,
-      durationMs: capacityMs,
-    });
+    const flood = (floodSubscribers: number) =>
+      channelCapacity(channelMaster.url, `{${channel}}capacity`, { subscribers: floodSubscribers, payloadBytes, durationMs: capacityMs });
+    const capacity = await flood(Math.max(1, subscribers));
+    const widerFloods = [];
+    for (const more of widerSubscribers.filter((count) => count > subscribers)) widerFloods.push(await flood(more));
 
     return {
       repetition,
@@ -134,6 +136,7 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
       redisReceivedPerWorker: receivedAfter.map((count, i) => count - (receivedBefore[i] ?? Number.NaN)),
       namespaceChannel: { subscribers, ...traffic },
       namespaceCapacity: capacity,
+      widerFloods,
     };
   } finally {
     for (const client of direct) client.disconnect();
