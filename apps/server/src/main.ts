@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { ConfigError, defaultRedisUrl, parseConfig, usage } from "./config.ts";
+import { migrateKeysMain } from "./roles/migrate-keys.ts";
 import { tokenMain } from "./roles/mint-token.ts";
 import { startPrimary } from "./roles/primary.ts";
 import { probeRedis, probeRedisCluster } from "./redis/probe.ts";
@@ -13,6 +14,8 @@ const probeTimeoutMs = 2000;
 async function main(): Promise<void> {
   // `chat-server token <name>`: issue a token for AUTH_MODE=token, and start nothing.
   if (process.argv[2] === "token") return tokenMain(process.argv.slice(3), process.env);
+  // `chat-server migrate-keys`: copy messages kept under the old key layout, and start nothing.
+  if (process.argv[2] === "migrate-keys") return migrateKeysMain(process.argv.slice(3), process.env);
   const parsed = parseConfig(process.env, process.argv.slice(2));
   if (parsed.help) {
     process.stdout.write(`${usage}\n`);

@@ -1,7 +1,7 @@
 import type { UserName } from "@chat/protocol";
 import type { RedisCommands } from "../redis/redis-commands.ts";
 import { LuaScript } from "../redis/lua-script.ts";
-import { defaultRedisTimeoutMs, withDeadline } from "../redis/request-guard.ts";
+import { defaultRedisTimeoutMs, isUnreachable, withDeadline } from "../redis/request-guard.ts";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 import type { UserBuckets } from "./send-limiter.ts";
 import { rateOf, refillMsOf, type Rate, type Take } from "./token-bucket.ts";
@@ -44,8 +44,9 @@ return { taken, wait }
  * Per-user buckets in Redis (`<prefix>:<kind>:<user>`: `rate` for sends, `event-rate` for
  * every event), shared by every worker and every instance that uses the same Redis and prefix.
  *
- * While Redis is away the user's bucket is not consulted and the send goes on (the
- * connection's bucket still applies): the store it goes on to answers `unavailable`, as it
+ * While Redis is away (or, in a Redis Cluster, the node holding the user's bucket cannot be
+ * reached) the user's bucket is not consulted and the send goes on (the connection's bucket
+ * still applies): the store it goes on to answers `unavailable`, as it
  * did before there were limits, so the limit changes nothing about how sends fail then.
  * Redis that does not answer within `timeoutMs` (hung) refuses the send as `unavailable`.
  */
@@ -82,7 +83,7 @@ export class RedisUserBuckets implements UserBuckets {
       );
     } catch (error) {
       if (error instanceof StoreUnavailableError) throw error;
-      if (!this.#redis.isReady) return undefined;
+      if (!this.#redis.isReady || isUnreachable(error)) return undefined;
       throw error;
     }
     if (!Array.isArray(reply) || typeof reply[0] !== "number" || typeof reply[1] !== "number") {

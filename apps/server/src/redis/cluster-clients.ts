@@ -1,7 +1,11 @@
 import { createCluster, type RedisClusterType } from "redis";
 import type { Log } from "../logging/log.ts";
 import { nodeOptions, reconnectDelay, subscriptionGate, type ConnectOptions, type RedisClients } from "./clients.ts";
+import { withDeadline } from "./request-guard.ts";
 import { GatedSubscriptions } from "./subscriptions.ts";
+
+/** How long start-up waits for the masters' connections before it goes on without them. */
+const startCheckMs = 2000;
 
 /** How often the subscriber, after losing a node, looks whether it can renew its subscriptions. */
 const renewEveryMs = 500;
@@ -96,6 +100,10 @@ export async function connectRedisCluster(nodes: string[], log: Log, { received 
   const subscriptions = new GatedSubscriptions(subCluster, { open: () => gate.open(), received, log });
   const gate = subscriptionGate(() => subscriptions.renew());
   await Promise.all([pub.connect(), subCluster.connect()]);
+  // Opens the connection to each master now rather than at the first command, so that the
+  // worker reports ready with them up; a master that does not answer in time (down at
+  // start-up) is left to the readiness checks, which report it.
+  await withDeadline(checkMasters(pub), startCheckMs).catch(() => undefined);
   return {
     pub,
     sub: subscriptions.client,

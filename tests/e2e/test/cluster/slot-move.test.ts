@@ -9,9 +9,9 @@ describe("a busy room's slot moved to another master while four writers on two s
     const chat = await startClusterChat();
     let moved = { from: 0, to: 0, keys: 0 };
     await sendNumbered(chat, {
-      lines: 40,
       intervalMs: 150,
       faultAt: 12,
+      roundsAfter: 12,
       fault: async () => {
         const slot = await slotOfRoom(chat);
         const from = await chat.cluster.masterOf(slot);

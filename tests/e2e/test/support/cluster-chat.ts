@@ -143,23 +143,31 @@ export async function slotOfRoom(chat: ClusterChat): Promise<number> {
 export const lineNumber = (text: string): number => Number(text.split(" ")[1]);
 
 /**
- * Each writer sends `lines` numbered lines (`<name> <n>`), one every `intervalMs` (not waiting
- * for the answers: the client core queues them in order); after round `faultAt` the fault
- * starts, and the writers go on meanwhile. Resolves once every line is answered (sent or failed)
- * and the fault is over.
+ * Each writer sends numbered lines (`<name> <n>`), one every `intervalMs` (not waiting for the
+ * answers: the client core queues them in order); after round `faultAt` the fault starts, and
+ * the writers go on meanwhile, until `roundsAfter` rounds after the fault has passed (at most
+ * `maxRounds` in all). Resolves once every line is answered (sent or failed).
  */
 export async function sendNumbered(
   chat: ClusterChat,
-  { lines, intervalMs, faultAt, fault }: { lines: number; intervalMs: number; faultAt: number; fault: () => Promise<void> },
+  {
+    intervalMs,
+    faultAt,
+    roundsAfter,
+    maxRounds = 1_000,
+    fault,
+  }: { intervalMs: number; faultAt: number; roundsAfter: number; maxRounds?: number; fault: () => Promise<void> },
 ): Promise<void> {
   let faultPassed = false;
   let faulted: Promise<void> | undefined;
   let faultError: unknown;
-  for (let round = 1; round <= lines && faultError === undefined; round++) {
+  let roundsLeft = roundsAfter;
+  for (let round = 1; round <= maxRounds && roundsLeft > 0 && faultError === undefined; round++) {
     for (const writer of chat.writers) {
       const text = `${writer.name} ${round}`;
       writer.lines.push({ text, afterFault: faultPassed, outcome: writer.client.say(chat.room, text) });
     }
+    if (faultPassed) roundsLeft--;
     if (round === faultAt) {
       faulted = fault().then(
         () => void (faultPassed = true),
@@ -168,7 +176,7 @@ export async function sendNumbered(
     }
     await sleep(intervalMs);
   }
-  if (faulted === undefined) throw new Error(`the fault never started: ${lines} rounds, fault at ${faultAt}`);
+  if (faulted === undefined) throw new Error(`the fault never started (fault at round ${faultAt})`);
   await within(faulted, 120_000, "the fault did not pass");
   if (faultError !== undefined) throw faultError;
   await within(Promise.all(chat.writers.flatMap((writer) => writer.lines.map((line) => line.outcome))), 120_000, "lines still unanswered");

@@ -181,7 +181,7 @@ export async function writeNumbered(
 const expectedFor = (stream: StreamEntry[], name: string): string[] =>
   stream.filter((entry) => entry.from !== name).map((entry) => `${entry.text} from ${entry.from}`);
 
-export const streamKey = (prefix: string, room = "lobby"): string => `${prefix}:room:${room}`;
+export const streamKey = (prefix: string, room = "lobby"): string => `${prefix}:room:{${room}}:log`;
 
 export type Ending = Exit | "still running";
 
