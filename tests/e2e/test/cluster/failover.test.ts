@@ -28,6 +28,8 @@ describe("a Redis Cluster master killed (SIGKILL), failed over and started again
     // The fault came mid-stream: lines went before it and after it had passed.
     expect(promoted).not.toBe("");
     expect(outcome.counts.sentAfterFault).toBeGreaterThan(0);
+    // The writers noticed the switch: sends to the dead master were refused, then retried.
+    expect(outcome.counts.answers.unavailable ?? 0).toBeGreaterThan(0);
     expectEveryLineOnce(chat, outcome);
   }, 240_000);
 });
