@@ -48,7 +48,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
       projectMain: options.projectMain,
       ...(cpuProfDir === undefined ? {} : { cpuProfDir }),
     },
-    namespace: (target: TargetName) => `${runPrefix}-${target === "project" ? "p" : "r"}${++servers}`,
+    namespace: (target: TargetName) => `${runPrefix}-${target.charAt(0)}${++servers}`,
     log,
   };
   log(

@@ -9,7 +9,7 @@ export type Scenario = (typeof scenarios)[number];
 export interface FanoutOptions {
   receivers: number;
   senders: number;
-  /** Messages per second per sender, step by step, until both targets saturate. */
+  /** Messages per second per sender, step by step, until every target saturates. */
   rates: number[];
   warmupMs: number;
   /**
@@ -43,8 +43,9 @@ export interface BenchOptions {
 
 export const usage = `Usage: pnpm bench [options]
 
-Runs the project's server and a plain Socket.IO cluster (the reference) on this machine, one
-after the other, and prints a table comparing them; writes latest.json and fanout-latency.svg.
+Runs the project's server and two plain Socket.IO clusters (the references: the Redis adapter
+recipe and the streams recipe) on this machine, one
+after the other, and prints tables comparing them; writes latest.json and fanout-latency.svg.
 
   --only <list>        scenarios to run, comma-separated: ${scenarios.join(",")} (default: all)
   --repetitions <n>    runs of each measurement per target, alternating the order (default 2)
@@ -53,10 +54,10 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --receivers <n>      fan-out receivers in the room (default 1000)
   --senders <n>        fan-out senders (default 10)
   --rates <list>       fan-out messages per second per sender, step by step (default 1,2,5,10,20,40,80,160,...)
-  --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
+  --redis-url <url>    Redis for every server (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
-  --cpu-prof           write CPU profiles of both servers' processes to <out>/profiles/<target>
+  --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
   --smoke              a tiny run that checks the harness works, in well under a minute
   --help               show this help`;
 

@@ -1,10 +1,12 @@
 /**
  * What one `pnpm bench` run measured: the shape of `results/latest.json`, which the table
  * and the chart are drawn from. Every figure is for one target ("project" or "reference")
- * in one repetition; the report compares the two side by side.
+ * in one repetition; the report compares them side by side.
  */
 
-export type TargetName = "project" | "reference";
+/** The project's server, the first reference (the Redis adapter recipe) and the second (the streams recipe). */
+export type TargetName = "project" | "reference" | "streams";
+export const targetNames: readonly TargetName[] = ["project", "reference", "streams"];
 
 export interface Machine {
   cpus: number;

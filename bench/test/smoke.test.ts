@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BenchResult, TargetName } from "../src/results.ts";
 
 /**
- * The harness end to end, as a user runs it: `--smoke` (tiny loads, both servers, every
+ * The harness end to end, as a user runs it: `--smoke` (tiny loads, all three servers, every
  * scenario) in a child process, then what it printed and wrote. Only behaviour is checked;
  * the numbers of a smoke run on a shared machine say nothing.
  */
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
-const targets: TargetName[] = ["project", "reference"];
+const targets: TargetName[] = ["project", "reference", "streams"];
 /** Only to stop a hang: the smoke run takes well under a minute. */
 const runTimeoutMs = 180_000;
 
@@ -91,7 +91,7 @@ describe("pnpm bench --smoke", () => {
     for (const target of targets) expect(run.stdout).toContain(target);
   });
 
-  it("measures both servers in every scenario", () => {
+  it("measures all three servers in every scenario", () => {
     for (const scenario of ["fanout", "idle", "storm", "rooms"] as const) {
       const measured = new Set(result[scenario].map((entry) => entry.target));
       expect([...measured].sort(), scenario).toStrictEqual(targets);
@@ -122,13 +122,13 @@ describe("pnpm bench --smoke", () => {
     }
   });
 
-  it("shows every reference worker receiving every room's messages, and the project's second instance fewer", () => {
+  it("shows every worker of both references receiving every room's messages, and the project's second instance fewer", () => {
     for (const rooms of result.rooms) {
       expect(rooms.messages, rooms.target).toBeGreaterThan(0);
       expect(rooms.delivered, rooms.target).toBe(rooms.messages);
       expect(rooms.redisReceivedPerWorker).toHaveLength((rooms.instances ?? 0) * (rooms.workersPerInstance ?? 0));
     }
-    for (const rooms of result.rooms.filter((run) => run.target === "reference")) {
+    for (const rooms of result.rooms.filter((run) => run.target !== "project")) {
       for (const count of rooms.redisReceivedPerWorker) expect(count).toBeGreaterThanOrEqual(rooms.messages ?? Infinity);
     }
     for (const rooms of result.rooms.filter((run) => run.target === "project")) {

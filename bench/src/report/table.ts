@@ -1,4 +1,4 @@
-import type { BenchResult, TargetName } from "../results.ts";
+import { targetNames, type BenchResult, type TargetName } from "../results.ts";
 import { fanoutLevels, groupBy, idleLevels, loadKey, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
 import { count, divide, fraction, kibText, ms, ratio, seconds } from "./format.ts";
 import { judgeTargets, type Verdict } from "./targets.ts";
@@ -67,6 +67,8 @@ function fanoutSection(result: BenchResult): string | null {
   const first = levels[0] as FanoutLevel;
 
   const loads = groupBy(levels, loadKey);
+  // The project and the reference always (a target not run shows dashes), the streams recipe when it ran.
+  const targets = targetNames.filter((target) => target !== "streams" || levels.some((level) => level.target === target));
   const figures = (level: FanoutLevel | undefined) =>
     level === undefined
       ? [NONE, NONE, NONE, NONE, NONE]
@@ -84,8 +86,7 @@ function fanoutSection(result: BenchResult): string | null {
       ...(uniform ? [] : [count(load.receivers), count(load.senders)]),
       count(load.ratePerSender),
       count(load.offeredDeliveriesPerSecond),
-      ...figures(of("project")),
-      ...figures(of("reference")),
+      ...targets.flatMap((target) => figures(of(target))),
     ];
   });
   const targetHead = (target: TargetName) => [`${target} delivered/s`, "p50 ms", "p99 ms", "max ms", "lost"];
@@ -93,8 +94,7 @@ function fanoutSection(result: BenchResult): string | null {
     ...(uniform ? [] : ["receivers", "senders"]),
     "rate/sender",
     "offered/s",
-    ...targetHead("project"),
-    ...targetHead("reference"),
+    ...targets.flatMap(targetHead),
   ];
   const align: Align[] = head.map(() => "right");
 
@@ -119,30 +119,34 @@ function idleSection(result: BenchResult): string | null {
   const levels = idleLevels(result.idle);
   if (levels.length === 0) return null;
   const clients = [...new Set(levels.map((level) => level.clients))];
+  const others = targetNames.filter((target) => target !== "project" && levels.some((level) => level.target === target));
   const rows = clients.map((n) => {
     const of = (target: TargetName) => levels.find((level) => level.target === target && level.clients === n);
     const ours = of("project");
-    const theirs = of("reference");
-    const r = ours === undefined || theirs === undefined ? null : divide(ours.bytesPerConnection, theirs.bytesPerConnection);
-    return [
-      count(n),
-      ours === undefined ? NONE : kibText(ours.bytesPerConnection),
-      theirs === undefined ? NONE : kibText(theirs.bytesPerConnection),
-      r === null ? NONE : ratio(r),
-    ];
+    const kibOf = (target: TargetName) => {
+      const level = of(target);
+      return level === undefined ? NONE : kibText(level.bytesPerConnection);
+    };
+    const ratioTo = (target: TargetName) => {
+      const theirs = of(target);
+      const r = ours === undefined || theirs === undefined ? null : divide(ours.bytesPerConnection, theirs.bytesPerConnection);
+      return r === null ? NONE : ratio(r);
+    };
+    return [count(n), kibOf("project"), ...others.map(kibOf), ...others.map(ratioTo)];
   });
+  const head = [
+    "clients",
+    "project KiB/conn",
+    ...others.map((target) => `${target} KiB/conn`),
+    ...others.map((target) => `project/${target}`),
+  ];
   return tableSection(
     "Idle memory",
     [
       "resident memory of all server processes above their baseline, divided by the idle connections",
       repetitionNote(levels.map((level) => level.repetitions)),
     ],
-    markdownTable(["clients", "project KiB/conn", "reference KiB/conn", "project/reference"], rows, [
-      "right",
-      "right",
-      "right",
-      "right",
-    ]),
+    markdownTable(head, rows, head.map((): Align => "right")),
   );
 }
 
