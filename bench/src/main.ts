@@ -9,6 +9,7 @@ import { renderChart } from "./report/chart.ts";
 import { renderTable } from "./report/table.ts";
 import type { BenchResult, TargetName } from "./results.ts";
 import { runFanout } from "./scenarios/fanout.ts";
+import { runFaults } from "./scenarios/faults.ts";
 import { runIdle } from "./scenarios/idle.ts";
 import { runRooms } from "./scenarios/rooms.ts";
 import { runStorm } from "./scenarios/storm.ts";
@@ -34,6 +35,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     idle: [],
     storm: [],
     rooms: [],
+    faults: [],
   };
   // Every Redis prefix and adapter key of this run starts with this, and nothing else's does.
   const runPrefix = `bench-${randomBytes(4).toString("hex")}`;
@@ -72,6 +74,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     if (options.only.has("idle")) result.idle = await runIdle(ctx);
     if (options.only.has("storm")) result.storm = await runStorm(ctx);
     if (options.only.has("rooms")) result.rooms = await runRooms(ctx);
+    if (options.only.has("faults")) result.faults = await runFaults(ctx);
   } catch (error) {
     // What was measured before the failure is still written out.
     failure = error;

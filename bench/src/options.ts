@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const scenarios = ["fanout", "idle", "storm", "rooms"] as const;
+export const scenarios = ["fanout", "idle", "storm", "rooms", "faults"] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface FanoutOptions {
@@ -37,6 +37,17 @@ export interface BenchOptions {
   idle: { clients: number[]; settleMs: number };
   storm: { clients: number; timeoutMs: number };
   rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
+  faults: {
+    receivers: number;
+    /** Messages in the stream, sent at `ratePerSecond`; the fault strikes as message `faultAt` falls due. */
+    messages: number;
+    ratePerSecond: number;
+    faultAt: number;
+    /** How long Redis stays stopped. */
+    redisDownMs: number;
+    /** After the stream, the wait for deliveries ends once none has arrived for this long. */
+    stallMs: number;
+  };
   /** Longest wait for a server's processes to go quiet before a measurement. */
   quietMs: number;
 }
@@ -151,6 +162,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     rooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
+    faults: smoke
+      ? { receivers: 3, messages: 20, ratePerSecond: 20, faultAt: 6, redisDownMs: 1000, stallMs: 2000 }
+      : { receivers: 20, messages: 100, ratePerSecond: 10, faultAt: 30, redisDownMs: 3000, stallMs: 5000 },
     quietMs: smoke ? 3000 : 20_000,
   };
 }

@@ -93,6 +93,36 @@ export interface RoomsRun {
   roomsPerInstance?: number[];
 }
 
+/** The faults scenario's two faults: a worker killed (SIGKILL), or Redis stopped for a few seconds. */
+export type FaultKind = "worker" | "redis";
+
+/**
+ * One numbered stream through one fault against one target: what each receiver got, message by
+ * message (receiver × message pairs), and what the sender was told.
+ */
+export interface FaultRun {
+  target: TargetName;
+  repetition: number;
+  fault: FaultKind;
+  /** Messages the sender sent. */
+  messages: number;
+  receivers: number;
+  /** Messages the sender's client reported failed. */
+  failed: number;
+  /** Sends neither sent nor failed when the scenario stopped waiting for them. */
+  unsettled: number;
+  /** Receiver × message pairs delivered exactly once. */
+  once: number;
+  /** Pairs delivered more than once. */
+  twice: number;
+  /** Pairs never delivered, of messages not reported failed. */
+  lost: number;
+  /** Pairs delivered of messages the sender was told failed. */
+  deliveredThoughFailed: number;
+  /** Receivers that got some message after one with a higher number. */
+  outOfOrderReceivers: number;
+}
+
 export interface BenchResult {
   startedAt: string;
   command: string;
@@ -104,4 +134,5 @@ export interface BenchResult {
   idle: IdleStep[];
   storm: StormRun[];
   rooms: RoomsRun[];
+  faults: FaultRun[];
 }

@@ -24,6 +24,7 @@ function emptyResult(): BenchResult {
     idle: [],
     storm: [],
     rooms: [],
+    faults: [],
   };
 }
 

@@ -14,6 +14,7 @@ export function renderTable(result: BenchResult): string {
     idleSection(result),
     stormSection(result),
     roomsSection(result),
+    faultsSection(result),
     verdictSection(judgeTargets(result)),
   ];
   return `${sections.filter((section) => section !== null).join("\n\n")}\n`;
@@ -199,6 +200,38 @@ function roomsSection(result: BenchResult): string | null {
       ["target", "instances × workers", "rooms", "clients", "messages", "delivered", "Redis msgs per worker per message", "Redis msgs per delivery"],
       rows,
       ["left", "right", "right", "right", "right", "right", "left", "right"],
+    ),
+  );
+}
+
+function faultsSection(result: BenchResult): string | null {
+  if (result.faults.length === 0) return null;
+  const order = (target: TargetName) => targetNames.indexOf(target);
+  const faultOrder = ["worker", "redis"];
+  const runs = [...result.faults].sort(
+    (a, b) => faultOrder.indexOf(a.fault) - faultOrder.indexOf(b.fault) || order(a.target) - order(b.target) || a.repetition - b.repetition,
+  );
+  const rows = runs.map((run) => [
+    run.fault === "worker" ? "worker killed" : "Redis stopped",
+    run.target,
+    `${count(run.messages)} × ${count(run.receivers)}`,
+    count(run.once),
+    count(run.twice),
+    count(run.lost),
+    count(run.failed) + (run.deliveredThoughFailed > 0 ? ` (${count(run.deliveredThoughFailed)} delivered)` : ""),
+    count(run.unsettled),
+  ]);
+  return tableSection(
+    "Faults",
+    [
+      "a numbered stream into one room while a worker is killed (SIGKILL) or Redis is stopped and started again; " +
+        "receiver × message pairs delivered once, more than once, never (of messages not reported failed), " +
+        "and messages the sender's client reported failed",
+    ],
+    markdownTable(
+      ["fault", "target", "messages × receivers", "once", "twice", "lost", "failed to sender", "unsettled"],
+      rows,
+      ["left", "left", "right", "right", "right", "right", "right", "right"],
     ),
   );
 }

@@ -1,4 +1,4 @@
-import type { BenchResult, FanoutStep, IdleStep, RoomsRun, StormRun, TargetName } from "../results.ts";
+import type { BenchResult, FanoutStep, FaultRun, IdleStep, RoomsRun, StormRun, TargetName } from "../results.ts";
 import { fanoutLevels, idleLevels, mean, sameLoad, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
 import { count, divide, fraction, kib, kibText, ms, ratio, seconds } from "./format.ts";
 
@@ -45,6 +45,8 @@ export function judgeTargets(result: BenchResult): Verdict[] {
     judgeIdleMemory(result.idle),
     judgeStorm(result.storm),
     judgeRooms(result.rooms),
+    // Judged only when the run had the faults scenario (runs before it existed did not).
+    ...(result.faults.length > 0 ? [judgeFaults(result.faults)] : []),
   ];
 }
 
@@ -296,5 +298,36 @@ function judgeRooms(runs: readonly RoomsRun[]): Verdict {
       `Redis messages per delivery: project ${fraction(ours)}, reference ${fraction(theirs)}; ` +
       `per worker per message: project ${list(ourWorkers)}, reference ${list(theirWorkers)}` +
       (notes.length === 0 ? "" : `; ${notes.join("; ")}`),
+  };
+}
+
+function judgeFaults(runs: readonly FaultRun[]): Verdict {
+  const name = "Faults";
+  const goal = "a worker killed, Redis stopped: the project loses and doubles nothing, in either";
+  const ours = runs.filter((run) => run.target === "project");
+  if (ours.length === 0) return unmeasured(name, goal, "the faults scenario was not run against the project");
+  const sum = (of: readonly FaultRun[], pick: (run: FaultRun) => number) => of.reduce((total, run) => total + pick(run), 0);
+  const describe = (target: TargetName, fault: FaultRun["fault"]) => {
+    const of = runs.filter((run) => run.target === target && run.fault === fault);
+    if (of.length === 0) return null;
+    return `${target} ${sum(of, (run) => run.lost)} lost, ${sum(of, (run) => run.twice)} doubled, ${sum(of, (run) => run.failed)} failed`;
+  };
+  const faults = [...new Set(ours.map((run) => run.fault))];
+  const bothFaults = faults.length === 2;
+  const clean = sum(ours, (run) => run.lost + run.twice + run.unsettled) === 0;
+  const detail = faults
+    .map((fault) => {
+      const parts = (["project", "reference", "streams"] as const).map((target) => describe(target, fault)).filter((part) => part !== null);
+      return `${fault === "worker" ? "worker killed" : "Redis stopped"}: ${parts.join(", ")}`;
+    })
+    .join("; ");
+  return {
+    name,
+    goal,
+    project: sum(ours, (run) => run.lost + run.twice),
+    reference: sum(runs.filter((run) => run.target === "reference"), (run) => run.lost + run.twice),
+    ratio: null,
+    met: bothFaults ? clean : clean ? null : false,
+    detail: detail + (bothFaults ? "" : "; only one of the two faults was run"),
   };
 }

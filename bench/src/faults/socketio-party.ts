@@ -1,0 +1,47 @@
+import { io, type Socket } from "socket.io-client";
+import { stampNumber, type FaultParty, type OnDelivery } from "./party.ts";
+
+/**
+ * The references' side of the faults scenario: plain socket.io-client sockets, as their
+ * recipes' users run them. The sender sends with an acknowledgement and Socket.IO's own
+ * retries (`retries` and `ackTimeout`, the settings its documentation gives for delivery at
+ * least once: 3 retries, 10 s each); a message is failed when they run out. Receivers take
+ * what arrives; a socket that drops reconnects on its own, and on the streams recipe asks for
+ * the packets it missed (connection state recovery).
+ */
+export async function openSocketIoParty(url: string, room: string, receivers: number, onDelivery: OnDelivery): Promise<FaultParty> {
+  const sockets: Socket[] = [];
+  const connected = (socket: Socket) =>
+    new Promise<void>((resolve, reject) => {
+      sockets.push(socket);
+      socket.once("connect", () => resolve());
+      socket.once("connect_error", (error) => reject(error));
+    });
+  try {
+    const arrivals: Promise<void>[] = [];
+    for (let i = 0; i < receivers; i++) {
+      const socket = io(url, { auth: { room } });
+      socket.on("chat message", (payload: unknown) => {
+        const n = stampNumber(payload);
+        if (n !== undefined) onDelivery(i, n);
+      });
+      arrivals.push(connected(socket));
+    }
+    const sender = io(url, { auth: { room }, retries: 3, ackTimeout: 10_000 });
+    arrivals.push(connected(sender));
+    await Promise.all(arrivals);
+    return {
+      send: (n) =>
+        sender.emitWithAck("chat message", { n }).then(
+          () => true,
+          () => false,
+        ),
+      close: async () => {
+        for (const socket of sockets) socket.disconnect();
+      },
+    };
+  } catch (error) {
+    for (const socket of sockets) socket.disconnect();
+    throw error;
+  }
+}
