@@ -10,6 +10,7 @@ import { renderTable } from "./report/table.ts";
 import type { BenchResult, TargetName } from "./results.ts";
 import { runFanout } from "./scenarios/fanout.ts";
 import { runFaults } from "./scenarios/faults.ts";
+import { runHundredK } from "./scenarios/hundred-k.ts";
 import { runIdle } from "./scenarios/idle.ts";
 import { runRooms } from "./scenarios/rooms.ts";
 import { runStorm } from "./scenarios/storm.ts";
@@ -36,6 +37,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     storm: [],
     rooms: [],
     faults: [],
+    hundredK: [],
   };
   // Every Redis prefix and adapter key of this run starts with this, and nothing else's does.
   const runPrefix = `bench-${randomBytes(4).toString("hex")}`;
@@ -75,6 +77,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     if (options.only.has("storm")) result.storm = await runStorm(ctx);
     if (options.only.has("rooms")) result.rooms = await runRooms(ctx);
     if (options.only.has("faults")) result.faults = await runFaults(ctx);
+    if (options.only.has("hundred-k")) result.hundredK = await runHundredK(ctx);
   } catch (error) {
     // What was measured before the failure is still written out.
     failure = error;

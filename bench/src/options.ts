@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const scenarios = ["fanout", "idle", "storm", "rooms", "faults"] as const;
+export const scenarios = ["fanout", "idle", "storm", "rooms", "faults", "hundred-k"] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface FanoutOptions {
@@ -48,6 +48,19 @@ export interface BenchOptions {
     /** After the stream, the wait for deliveries ends once none has arrived for this long. */
     stallMs: number;
   };
+  hundredK: {
+    /** Receivers in the one room (one sender more). */
+    clients: number;
+    /** Connections per worker and per generator: under the per-process file limit. */
+    perProcess: number;
+    /** Connections each generator opens at once. */
+    concurrency: number;
+    /** Messages to the room, one a second. */
+    messages: number;
+    /** The idle window over which Redis calls and CPU are counted. */
+    idleSeconds: number;
+    connectTimeoutMs: number;
+  };
   /** Longest wait for a server's processes to go quiet before a measurement. */
   quietMs: number;
 }
@@ -68,6 +81,10 @@ after the other, and prints tables comparing them; writes latest.json and fanout
   --redis-url <url>    Redis for every server (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
+  --hundred-k-clients <n>      clients of the hundred-k scenario, all in one room (default 100000)
+  --hundred-k-per-process <n>  its connections per worker and per generator (default 12500): workers
+                       and generators are clients ÷ this, at least 2
+  --hundred-k-concurrency <n>  its connections each generator opens at once (default 250)
   --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
   --smoke              a tiny run that checks the harness works, in well under a minute
   --help               show this help`;
@@ -111,6 +128,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
         "redis-url": { type: "string" },
         "project-main": { type: "string" },
         "cpu-prof": { type: "boolean" },
+        "hundred-k-clients": { type: "string" },
+        "hundred-k-per-process": { type: "string" },
+        "hundred-k-concurrency": { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -165,6 +185,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     faults: smoke
       ? { receivers: 3, messages: 20, ratePerSecond: 20, faultAt: 6, redisDownMs: 1000, stallMs: 2000 }
       : { receivers: 20, messages: 100, ratePerSecond: 10, faultAt: 30, redisDownMs: 3000, stallMs: 5000 },
+    hundredK: {
+      clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
+      perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
+      concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
+      messages: smoke ? 3 : 10,
+      idleSeconds: smoke ? 6 : 20,
+      connectTimeoutMs: smoke ? 60_000 : 900_000,
+    },
     quietMs: smoke ? 3000 : 20_000,
   };
 }

@@ -123,6 +123,49 @@ export interface FaultRun {
   outOfOrderReceivers: number;
 }
 
+/** The 100,000-connection scenario (or as many as asked for), against the project alone. */
+export interface HundredKRun {
+  target: TargetName;
+  /** Clients asked for: the receivers and one sender. */
+  clients: number;
+  workers: number;
+  generators: number;
+  connected: number;
+  failed: number;
+  hanging: number;
+  secondsToAllConnected: number | null;
+  /** Resident memory of every server process, before the clients and with them all connected and idle. */
+  rssBaselineBytes: number;
+  rssBytes: number;
+  bytesPerConnection: number;
+  /** A message a second to the room holding every client. */
+  broadcast: {
+    messages: number;
+    receivers: number;
+    expected: number;
+    delivered: number;
+    lost: number;
+    latencyMs: Latency;
+  };
+  /** Upkeep while every client idles. */
+  idle: {
+    seconds: number;
+    /** The server's calls to Redis per second (a script call counts once). */
+    redisCallsPerSecond: number;
+    callsPerSecondByCommand: Record<string, number>;
+    /** Commands the scripts ran inside those calls, per second. */
+    scriptedPerSecond: number;
+    scriptedPerSecondByCommand: Record<string, number>;
+    refreshIntervalSeconds: number;
+    /** Redis calls per worker per presence refresh interval per 1,000 of that worker's connections. */
+    callsPerWorkerPerIntervalPer1000: number;
+    /** The same without PING, each Redis connection's health check: a cost per worker, whatever its connections. */
+    callsBesidesPingPerWorkerPerIntervalPer1000: number;
+    /** Each worker's CPU, in percent of one core. */
+    workerCpuPercent: number[];
+  };
+}
+
 export interface BenchResult {
   startedAt: string;
   command: string;
@@ -135,4 +178,5 @@ export interface BenchResult {
   storm: StormRun[];
   rooms: RoomsRun[];
   faults: FaultRun[];
+  hundredK: HundredKRun[];
 }

@@ -25,6 +25,7 @@ function emptyResult(): BenchResult {
     storm: [],
     rooms: [],
     faults: [],
+    hundredK: [],
   };
 }
 

@@ -15,6 +15,7 @@ export function renderTable(result: BenchResult): string {
     stormSection(result),
     roomsSection(result),
     faultsSection(result),
+    hundredKSection(result),
     verdictSection(judgeTargets(result)),
   ];
   return `${sections.filter((section) => section !== null).join("\n\n")}\n`;
@@ -233,6 +234,41 @@ function faultsSection(result: BenchResult): string | null {
       rows,
       ["left", "left", "right", "right", "right", "right", "right", "right"],
     ),
+  );
+}
+
+function hundredKSection(result: BenchResult): string | null {
+  const run = result.hundredK[0];
+  if (run === undefined) return null;
+  const { broadcast, idle } = run;
+  const byCommand = (perCommand: Record<string, number>) =>
+    Object.entries(perCommand)
+      .sort(([, a], [, b]) => b - a)
+      .map(([command, perSecond]) => `${command} ${fraction(perSecond)}`)
+      .join(", ");
+  const commands = byCommand(idle.callsPerSecondByCommand);
+  const scripted = byCommand(idle.scriptedPerSecondByCommand);
+  const rows = [
+    ["clients (one room; one of them sends)", count(run.clients)],
+    ["server workers, generator processes", `${count(run.workers)}, ${count(run.generators)}`],
+    ["connected, failed, hanging", `${count(run.connected)}, ${count(run.failed)}, ${count(run.hanging)}`],
+    ["all connected after", run.secondsToAllConnected === null ? "never" : `${seconds(run.secondsToAllConnected)} s`],
+    ["server memory per connection above baseline", `${kibText(run.bytesPerConnection)} KiB`],
+    ["broadcast: messages × receivers", `${count(broadcast.messages)} × ${count(broadcast.receivers)}`],
+    ["broadcast: delivered, lost", `${count(broadcast.delivered)}, ${count(broadcast.lost)}`],
+    ["broadcast latency p50 / p99 / max", `${ms(broadcast.latencyMs.p50)} / ${ms(broadcast.latencyMs.p99)} / ${ms(broadcast.latencyMs.max)} ms`],
+    [`idle: Redis calls per second (over ${seconds(idle.seconds)} s)`, `${fraction(idle.redisCallsPerSecond)}${commands === "" ? "" : ` (${commands})`}`],
+    ["idle: commands run inside scripts per second", `${fraction(idle.scriptedPerSecond)}${scripted === "" ? "" : ` (${scripted})`}`],
+    [
+      `idle: Redis calls per worker per ${count(idle.refreshIntervalSeconds)} s refresh per 1,000 connections`,
+      `${fraction(idle.callsPerWorkerPerIntervalPer1000)} (${fraction(idle.callsBesidesPingPerWorkerPerIntervalPer1000)} besides PING)`,
+    ],
+    ["idle: each worker's CPU, % of a core", idle.workerCpuPercent.map((percent) => fraction(percent)).join(", ")],
+  ];
+  return tableSection(
+    "Hundred thousand connections",
+    ["the project's server alone, every client in one room, a message a second to all of them, then idle"],
+    markdownTable(["figure", "measured"], rows, ["left", "right"]),
   );
 }
 

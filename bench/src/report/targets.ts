@@ -1,4 +1,4 @@
-import type { BenchResult, FanoutStep, FaultRun, IdleStep, RoomsRun, StormRun, TargetName } from "../results.ts";
+import type { BenchResult, FanoutStep, FaultRun, HundredKRun, IdleStep, RoomsRun, StormRun, TargetName } from "../results.ts";
 import { fanoutLevels, idleLevels, mean, sameLoad, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
 import { count, divide, fraction, kib, kibText, ms, ratio, seconds } from "./format.ts";
 
@@ -47,6 +47,7 @@ export function judgeTargets(result: BenchResult): Verdict[] {
     judgeRooms(result.rooms),
     // Judged only when the run had the faults scenario (runs before it existed did not).
     ...(result.faults.length > 0 ? [judgeFaults(result.faults)] : []),
+    ...result.hundredK.flatMap(judgeHundredK),
   ];
 }
 
@@ -330,4 +331,58 @@ function judgeFaults(runs: readonly FaultRun[]): Verdict {
     met: bothFaults ? clean : clean ? null : false,
     detail: detail + (bothFaults ? "" : "; only one of the two faults was run"),
   };
+}
+
+/** The hundred-k scenario's goals, absolute: the project alone is measured there. */
+export const HUNDRED_K_KIB_PER_CONNECTION = 8;
+export const HUNDRED_K_P99_MS = 2000;
+export const HUNDRED_K_CALLS_PER_WORKER_PER_INTERVAL_PER_1000 = 1;
+
+function judgeHundredK(run: HundredKRun): Verdict[] {
+  const at = `${count(run.clients)} clients`;
+  const absolute = (name: string, goal: string, figure: number, met: boolean, detail: string): Verdict => ({
+    name,
+    goal,
+    project: figure,
+    reference: null,
+    ratio: null,
+    met,
+    detail,
+  });
+  const kibPerConnection = kib(run.bytesPerConnection);
+  const { broadcast, idle } = run;
+  return [
+    absolute(
+      `${at}: connected`,
+      "every client connected, none failed or hanging",
+      run.connected,
+      run.connected === run.clients && run.failed === 0 && run.hanging === 0,
+      `${count(run.connected)} of ${count(run.clients)} connected, ${count(run.failed)} failed, ${count(run.hanging)} hanging` +
+        (run.secondsToAllConnected === null ? "" : `, all in ${seconds(run.secondsToAllConnected)} s`),
+    ),
+    absolute(
+      `${at}: memory`,
+      `server memory per connection above its baseline ≤ ${HUNDRED_K_KIB_PER_CONNECTION} KiB`,
+      kibPerConnection,
+      kibPerConnection <= HUNDRED_K_KIB_PER_CONNECTION,
+      `${kibText(run.bytesPerConnection)} KiB per connection`,
+    ),
+    absolute(
+      `${at}: broadcast`,
+      `a message a second to a room of everyone: p99 ≤ ${count(HUNDRED_K_P99_MS)} ms, nothing lost`,
+      broadcast.latencyMs.p99,
+      broadcast.messages > 0 && broadcast.lost === 0 && broadcast.latencyMs.p99 <= HUNDRED_K_P99_MS,
+      `${count(broadcast.messages)} messages to ${count(broadcast.receivers)} receivers: p99 ${ms(broadcast.latencyMs.p99)} ms, ` +
+        `max ${ms(broadcast.latencyMs.max)} ms, ${count(broadcast.lost)} of ${count(broadcast.expected)} deliveries lost`,
+    ),
+    absolute(
+      `${at}: idle upkeep`,
+      `Redis calls per worker per refresh interval (${count(idle.refreshIntervalSeconds)} s) per 1,000 connections ≤ ${HUNDRED_K_CALLS_PER_WORKER_PER_INTERVAL_PER_1000}`,
+      idle.callsPerWorkerPerIntervalPer1000,
+      idle.callsPerWorkerPerIntervalPer1000 <= HUNDRED_K_CALLS_PER_WORKER_PER_INTERVAL_PER_1000,
+      `${fraction(idle.callsPerWorkerPerIntervalPer1000)}, ${fraction(idle.callsBesidesPingPerWorkerPerIntervalPer1000)} besides PING ` +
+        `(${fraction(idle.redisCallsPerSecond)} calls/s in all); ` +
+        `workers' CPU ${idle.workerCpuPercent.map((percent) => `${fraction(percent)} %`).join(", ")} of a core`,
+    ),
+  ];
 }
