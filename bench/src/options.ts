@@ -191,7 +191,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
       messages: smoke ? 3 : 10,
       idleSeconds: smoke ? 6 : 20,
-      connectTimeoutMs: smoke ? 60_000 : 900_000,
+      connectTimeoutMs: smoke ? 60_000 : 1_500_000,
     },
     quietMs: smoke ? 3000 : 20_000,
   };

@@ -140,7 +140,9 @@ export interface HundredKRun {
   bytesPerConnection: number;
   /** A message a second to the room holding every client. */
   broadcast: {
+    /** Messages sent; `acknowledged` of them were acknowledged as stored. */
     messages: number;
+    acknowledged: number;
     receivers: number;
     expected: number;
     delivered: number;

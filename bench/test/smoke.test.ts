@@ -15,8 +15,8 @@ import type { BenchResult, TargetName } from "../src/results.ts";
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
 const targets: TargetName[] = ["project", "reference", "streams"];
-/** Only to stop a hang: the smoke run takes well under a minute. */
-const runTimeoutMs = 180_000;
+/** Only to stop a hang: the smoke run takes about two minutes alone on the machine. */
+const runTimeoutMs = 360_000;
 
 interface Run {
   code: number | null;
@@ -139,6 +139,40 @@ describe("pnpm bench --smoke", () => {
       const secondInstance = rooms.redisReceivedPerWorker.slice(perInstance, 2 * perInstance);
       for (const count of secondInstance) expect(count).toBeLessThan(rooms.messages ?? 0);
     }
+  });
+
+  it("counts every message of the faults' streams, for every target and both faults, and the project loses and doubles none", () => {
+    for (const fault of ["worker", "redis"] as const) {
+      const runs = result.faults.filter((run) => run.fault === fault);
+      expect(runs.map((run) => run.target).sort(), fault).toStrictEqual(targets);
+      for (const run of runs) {
+        const label = `${run.target} ${fault}`;
+        expect(run.messages, label).toBeGreaterThan(0);
+        // Every pair of a message not reported failed is counted once: delivered once, more, or lost.
+        const pairs = ((run.messages ?? 0) - (run.failed ?? 0)) * (run.receivers ?? 0);
+        expect((run.once ?? 0) + (run.twice ?? 0) + (run.lost ?? 0), label).toBe(pairs);
+      }
+      const ours = runs.find((run) => run.target === "project");
+      expect(ours?.lost, fault).toBe(0);
+      expect(ours?.twice, fault).toBe(0);
+      expect(ours?.failed, fault).toBe(0);
+      expect(ours?.once, fault).toBe((ours?.messages ?? 0) * (ours?.receivers ?? 0));
+    }
+  });
+
+  it("connects every client of the hundred-k scenario (scaled down) and delivers each broadcast to all of them", () => {
+    const [run] = result.hundredK;
+    expect(run).toBeDefined();
+    expect(run?.connected).toBe(run?.clients);
+    expect(run?.failed).toBe(0);
+    expect(run?.hanging).toBe(0);
+    expect(run?.broadcast.messages).toBeGreaterThan(0);
+    expect(run?.broadcast.receivers).toBe((run?.clients ?? 0) - 1);
+    expect(run?.broadcast.delivered).toBe(run?.broadcast.expected);
+    expect(run?.broadcast.lost).toBe(0);
+    // Idle, the server still refreshes presence: Redis hears from it.
+    expect(run?.idle.redisCallsPerSecond).toBeGreaterThan(0);
+    expect(run?.idle.workerCpuPercent).toHaveLength(run?.workers ?? 0);
   });
 
   it("draws the fan-out latencies as an SVG with a line for each server", () => {

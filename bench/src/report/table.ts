@@ -254,7 +254,10 @@ function hundredKSection(result: BenchResult): string | null {
     ["connected, failed, hanging", `${count(run.connected)}, ${count(run.failed)}, ${count(run.hanging)}`],
     ["all connected after", run.secondsToAllConnected === null ? "never" : `${seconds(run.secondsToAllConnected)} s`],
     ["server memory per connection above baseline", `${kibText(run.bytesPerConnection)} KiB`],
-    ["broadcast: messages × receivers", `${count(broadcast.messages)} × ${count(broadcast.receivers)}`],
+    [
+      "broadcast: messages (acknowledged) × receivers",
+      `${count(broadcast.messages)} (${count(broadcast.acknowledged)}) × ${count(broadcast.receivers)}`,
+    ],
     ["broadcast: delivered, lost", `${count(broadcast.delivered)}, ${count(broadcast.lost)}`],
     ["broadcast latency p50 / p99 / max", `${ms(broadcast.latencyMs.p50)} / ${ms(broadcast.latencyMs.p99)} / ${ms(broadcast.latencyMs.max)} ms`],
     [`idle: Redis calls per second (over ${seconds(idle.seconds)} s)`, `${fraction(idle.redisCallsPerSecond)}${commands === "" ? "" : ` (${commands})`}`],
