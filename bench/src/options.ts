@@ -183,14 +183,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
     faults: smoke
-      ? { receivers: 3, messages: 20, ratePerSecond: 20, faultAt: 6, redisDownMs: 1000, stallMs: 2000 }
+      ? { receivers: 3, messages: 12, ratePerSecond: 20, faultAt: 4, redisDownMs: 1000, stallMs: 1500 }
       : { receivers: 20, messages: 100, ratePerSecond: 10, faultAt: 30, redisDownMs: 3000, stallMs: 5000 },
     hundredK: {
       clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
       perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
       concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
       messages: smoke ? 3 : 10,
-      idleSeconds: smoke ? 6 : 20,
+      idleSeconds: smoke ? 3 : 20,
       connectTimeoutMs: smoke ? 60_000 : 1_500_000,
     },
     quietMs: smoke ? 3000 : 20_000,
