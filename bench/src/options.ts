@@ -68,8 +68,8 @@ export interface BenchOptions {
 export const usage = `Usage: pnpm bench [options]
 
 Runs the project's server and two plain Socket.IO clusters (the references: the Redis adapter
-recipe and the streams recipe) on this machine, one
-after the other, and prints tables comparing them; writes latest.json and fanout-latency.svg.
+recipe and the streams recipe) on this machine, one after the other, and prints tables
+comparing them; writes latest.json and fanout-latency.svg.
 
   --only <list>        scenarios to run, comma-separated: ${scenarios.join(",")} (default: all)
   --repetitions <n>    runs of each measurement per target, alternating the order (default 2)
@@ -86,7 +86,7 @@ after the other, and prints tables comparing them; writes latest.json and fanout
                        and generators are clients ÷ this, at least 2
   --hundred-k-concurrency <n>  its connections each generator opens at once (default 250)
   --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
-  --smoke              a tiny run that checks the harness works, in well under a minute
+  --smoke              a tiny run that checks the harness works, in two or three minutes
   --help               show this help`;
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
