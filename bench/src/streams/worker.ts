@@ -2,7 +2,8 @@ import cluster from "node:cluster";
 import { createServer } from "node:http";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { setupWorker } from "@socket.io/sticky";
-import { createClient } from "redis";
+// node-redis 4, pinned apart from the workspace's `redis`: the version the adapter is written against.
+import { createClient } from "redis-for-streams";
 import { Server } from "socket.io";
 import type { ReferenceSettings } from "../reference/primary.ts";
 import { readyMessage, redisReceivedLine } from "../reference/signals.ts";
