@@ -121,6 +121,9 @@ export interface FaultRun {
   deliveredThoughFailed: number;
   /** Receivers that got some message after one with a higher number. */
   outOfOrderReceivers: number;
+  /** Receivers that lost their connection during the run, and whether the sender did: whom the fault hit. */
+  receiversDropped: number;
+  senderDropped: boolean;
 }
 
 /** The 100,000-connection scenario (or as many as asked for), against the project alone. */

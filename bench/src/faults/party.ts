@@ -13,7 +13,31 @@ export interface FaultParty {
    * counts as sent, false once the client reports it failed.
    */
   send(n: number): Promise<boolean>;
+  /** Who lost their connection at some point: how many receivers, and whether the sender did. */
+  dropped(): { receivers: number; sender: boolean };
   close(): Promise<void>;
+}
+
+/** Records which members lost their connection (index `receivers` is the sender). */
+export class Drops {
+  readonly #dropped = new Set<number>();
+  readonly #receivers: number;
+
+  constructor(receivers: number) {
+    this.#receivers = receivers;
+  }
+
+  drop(member: number): void {
+    this.#dropped.add(member);
+  }
+
+  get senderIndex(): number {
+    return this.#receivers;
+  }
+
+  summary(): { receivers: number; sender: boolean } {
+    return { receivers: [...this.#dropped].filter((member) => member < this.#receivers).length, sender: this.#dropped.has(this.#receivers) };
+  }
 }
 
 export const stampText = (n: number): string => JSON.stringify({ n } satisfies StreamStamp);

@@ -1,5 +1,5 @@
 import { io, type Socket } from "socket.io-client";
-import { stampNumber, type FaultParty, type OnDelivery } from "./party.ts";
+import { Drops, stampNumber, type FaultParty, type OnDelivery } from "./party.ts";
 
 /**
  * The references' side of the faults scenario: plain socket.io-client sockets, as their
@@ -11,13 +11,18 @@ import { stampNumber, type FaultParty, type OnDelivery } from "./party.ts";
  */
 export async function openSocketIoParty(url: string, room: string, receivers: number, onDelivery: OnDelivery): Promise<FaultParty> {
   const sockets: Socket[] = [];
-  const connected = (socket: Socket) =>
+  const drops = new Drops(receivers);
+  const connected = (socket: Socket, member: number) =>
     new Promise<void>((resolve, reject) => {
       sockets.push(socket);
+      socket.on("disconnect", () => drops.drop(member));
       socket.once("connect", () => resolve());
       socket.once("connect_error", (error) => reject(error));
     });
   try {
+    // The sender first: the first connection a fresh cluster takes tends to go to its first worker, the one the worker fault kills.
+    const sender = io(url, { auth: { room }, retries: 3, ackTimeout: 10_000 });
+    await connected(sender, receivers);
     const arrivals: Promise<void>[] = [];
     for (let i = 0; i < receivers; i++) {
       const socket = io(url, { auth: { room } });
@@ -25,10 +30,8 @@ export async function openSocketIoParty(url: string, room: string, receivers: nu
         const n = stampNumber(payload);
         if (n !== undefined) onDelivery(i, n);
       });
-      arrivals.push(connected(socket));
+      arrivals.push(connected(socket, i));
     }
-    const sender = io(url, { auth: { room }, retries: 3, ackTimeout: 10_000 });
-    arrivals.push(connected(sender));
     await Promise.all(arrivals);
     return {
       send: (n) =>
@@ -36,6 +39,7 @@ export async function openSocketIoParty(url: string, room: string, receivers: nu
           () => true,
           () => false,
         ),
+      dropped: () => drops.summary(),
       close: async () => {
         for (const socket of sockets) socket.disconnect();
       },

@@ -221,18 +221,19 @@ function faultsSection(result: BenchResult): string | null {
     count(run.lost),
     count(run.failed) + (run.deliveredThoughFailed > 0 ? ` (${count(run.deliveredThoughFailed)} delivered)` : ""),
     count(run.unsettled),
+    `${count(run.receiversDropped)}${run.senderDropped ? " + sender" : ""}`,
   ]);
   return tableSection(
     "Faults",
     [
       "a numbered stream into one room while a worker is killed (SIGKILL) or Redis is stopped and started again; " +
         "receiver × message pairs delivered once, more than once, never (of messages not reported failed), " +
-        "and messages the sender's client reported failed",
+        "messages the sender's client reported failed, and the receivers (and sender) the fault disconnected",
     ],
     markdownTable(
-      ["fault", "target", "messages × receivers", "once", "twice", "lost", "failed to sender", "unsettled"],
+      ["fault", "target", "messages × receivers", "once", "twice", "lost", "failed to sender", "unsettled", "disconnected"],
       rows,
-      ["left", "left", "right", "right", "right", "right", "right", "right"],
+      ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
     ),
   );
 }

@@ -30,7 +30,8 @@ export async function runFaults(ctx: BenchContext): Promise<FaultRun[]> {
           `faults ${target} r${repetition} ${fault}: ${run.messages} messages to ${run.receivers} receivers: ` +
             `${run.once} once, ${run.twice} twice, ${run.lost} lost, ${run.failed} reported failed` +
             (run.deliveredThoughFailed > 0 ? ` (${run.deliveredThoughFailed} deliveries of those)` : "") +
-            (run.unsettled > 0 ? `, ${run.unsettled} never settled` : ""),
+            (run.unsettled > 0 ? `, ${run.unsettled} never settled` : "") +
+            `; ${run.receiversDropped} receivers${run.senderDropped ? " and the sender" : ""} lost their connection`,
         );
         runs.push(run);
       }
@@ -77,7 +78,8 @@ async function faultRun(ctx: BenchContext, target: TargetName, fault: FaultKind,
     await struck;
     await Promise.race([Promise.all(sends), sleep(settleMs)]);
     await drain(tally, ctx.options.faults.stallMs);
-    return { target, repetition, fault, ...tally.result(), unsettled };
+    const dropped = party.dropped();
+    return { target, repetition, fault, ...tally.result(), unsettled, receiversDropped: dropped.receivers, senderDropped: dropped.sender };
   } finally {
     await party?.close();
     await server?.stop();
