@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import type { BenchContext } from "./context.ts";
 import { Fleet } from "./generator/fleet.ts";
@@ -20,6 +21,12 @@ const startedAt = performance.now();
 /** Progress on stderr, each line with the seconds since the start: stdout holds only the table. */
 const log = (message: string) =>
   process.stderr.write(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
+
+/** The machine's load averages over 1, 5 and 15 minutes: what else ran beside the measurement. */
+const loadText = () =>
+  loadavg()
+    .map((load) => load.toFixed(1))
+    .join(", ");
 
 async function bench(options: BenchOptions, argv: readonly string[]): Promise<boolean> {
   await mkdir(options.out, { recursive: true });
@@ -57,7 +64,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
   };
   log(
     `bench: ${options.mode} run, ${options.workers} workers per server, ${options.generators} generators, ` +
-      `scenarios ${[...options.only].join(", ")}, Redis prefix ${runPrefix}`,
+      `scenarios ${[...options.only].join(", ")}, Redis prefix ${runPrefix}, load average ${loadText()}`,
   );
 
   // Interrupted, the run still stops what it started, rather than leave servers running.
@@ -86,6 +93,7 @@ async function bench(options: BenchOptions, argv: readonly string[]): Promise<bo
     await removeRunKeys(options.redisUrl, runPrefix).catch((error: unknown) => log(`could not remove the run's Redis keys: ${String(error)}`));
   }
 
+  log(`bench: done, load average ${loadText()}`);
   await writeFile(join(options.out, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(join(options.out, "fanout-latency.svg"), renderChart(result));
   process.stdout.write(renderTable(result));
