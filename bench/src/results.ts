@@ -154,7 +154,9 @@ export interface HundredKRun {
   };
   /** Upkeep while every client idles. */
   idle: {
+    /** How long Redis was watched (MONITOR), and, before that, the workers' CPU. */
     seconds: number;
+    cpuSeconds: number;
     /** The server's calls to Redis per second (a script call counts once). */
     redisCallsPerSecond: number;
     callsPerSecondByCommand: Record<string, number>;

@@ -441,7 +441,8 @@ function hundredK(figures: { bytesPerConnection?: number; p99?: number; lost?: n
       latencyMs: { p50: 300, p90: 700, p99: figures.p99 ?? 900, max: 1200 },
     },
     idle: {
-      seconds: 20,
+      seconds: 10,
+      cpuSeconds: 20,
       redisCallsPerSecond: callsPerSecond,
       callsPerSecondByCommand: { evalsha: callsPerSecond },
       scriptedPerSecond: 1000,

@@ -267,7 +267,7 @@ function hundredKSection(result: BenchResult): string | null {
       `idle: Redis calls per worker per ${count(idle.refreshIntervalSeconds)} s refresh per 1,000 connections`,
       `${fraction(idle.callsPerWorkerPerIntervalPer1000)} (${fraction(idle.callsBesidesPingPerWorkerPerIntervalPer1000)} besides PING)`,
     ],
-    ["idle: each worker's CPU, % of a core", idle.workerCpuPercent.map((percent) => fraction(percent)).join(", ")],
+    [`idle: each worker's CPU, % of a core (over ${seconds(idle.cpuSeconds)} s)`, idle.workerCpuPercent.map((percent) => fraction(percent)).join(", ")],
   ];
   return tableSection(
     "Hundred thousand connections",
