@@ -3,13 +3,13 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const scenarios = ["fanout", "idle", "storm", "rooms", "cluster-rooms", "replica-wait"] as const;
+export const scenarios = ["fanout", "idle", "storm", "rooms", "faults", "hundred-k", "cluster-rooms", "replica-wait"] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface FanoutOptions {
   receivers: number;
   senders: number;
-  /** Messages per second per sender, step by step, until both targets saturate. */
+  /** Messages per second per sender, step by step, until every target saturates. */
   rates: number[];
   warmupMs: number;
   /**
@@ -54,6 +54,30 @@ export interface BenchOptions {
   idle: { clients: number[]; settleMs: number };
   storm: { clients: number; timeoutMs: number };
   rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
+  faults: {
+    receivers: number;
+    /** Messages in the stream, sent at `ratePerSecond`; the fault strikes as message `faultAt` falls due. */
+    messages: number;
+    ratePerSecond: number;
+    faultAt: number;
+    /** How long Redis stays stopped. */
+    redisDownMs: number;
+    /** After the stream, the wait for deliveries ends once none has arrived for this long. */
+    stallMs: number;
+  };
+  hundredK: {
+    /** Receivers in the one room (one sender more). */
+    clients: number;
+    /** Connections per worker and per generator: under the per-process file limit. */
+    perProcess: number;
+    /** Connections each generator opens at once. */
+    concurrency: number;
+    /** Messages to the room, one a second. */
+    messages: number;
+    /** The idle window over which Redis calls and CPU are counted. */
+    idleSeconds: number;
+    connectTimeoutMs: number;
+  };
   clusterRooms: ClusterRoomsOptions;
   replicaWait: ReplicaWaitOptions;
   /** Longest wait for a server's processes to go quiet before a measurement. */
@@ -62,8 +86,9 @@ export interface BenchOptions {
 
 export const usage = `Usage: pnpm bench [options]
 
-Runs the project's server and a plain Socket.IO cluster (the reference) on this machine, one
-after the other, and prints a table comparing them; writes latest.json and fanout-latency.svg.
+Runs the project's server and two plain Socket.IO clusters (the references: the Redis adapter
+recipe and the streams recipe) on this machine, one after the other, and prints tables
+comparing them; writes latest.json and fanout-latency.svg.
 
   --only <list>        scenarios to run, comma-separated: ${scenarios.join(",")} (default: all)
   --repetitions <n>    runs of each measurement per target, alternating the order (default 2)
@@ -73,11 +98,15 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --senders <n>        fan-out senders (default 10)
   --rates <list>       fan-out messages per second per sender, step by step (default 1,2,5,10,20,40,80,160,...)
   --wait-rates <list>  replica-wait: fan-out messages per second per sender, on each Redis setup (default 1,2,5)
-  --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
+  --redis-url <url>    Redis for every server (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
-  --cpu-prof           write CPU profiles of both servers' processes to <out>/profiles/<target>
-  --smoke              a tiny run that checks the harness works, in about two minutes
+  --hundred-k-clients <n>      clients of the hundred-k scenario, all in one room (default 100000)
+  --hundred-k-per-process <n>  its connections per worker and per generator (default 12500): workers
+                       and generators are clients ÷ this, at least 2
+  --hundred-k-concurrency <n>  its connections each generator opens at once (default 250)
+  --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
+  --smoke              a tiny run that checks the harness works, in a few minutes
   --help               show this help`;
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
@@ -127,6 +156,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
         "redis-url": { type: "string" },
         "project-main": { type: "string" },
         "cpu-prof": { type: "boolean" },
+        "hundred-k-clients": { type: "string" },
+        "hundred-k-per-process": { type: "string" },
+        "hundred-k-concurrency": { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -173,6 +205,17 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     rooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
+    faults: smoke
+      ? { receivers: 3, messages: 12, ratePerSecond: 20, faultAt: 4, redisDownMs: 1000, stallMs: 1500 }
+      : { receivers: 20, messages: 100, ratePerSecond: 10, faultAt: 30, redisDownMs: 3000, stallMs: 5000 },
+    hundredK: {
+      clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
+      perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
+      concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
+      messages: smoke ? 3 : 10,
+      idleSeconds: smoke ? 3 : 20,
+      connectTimeoutMs: smoke ? 60_000 : 1_500_000,
+    },
     clusterRooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, directMessages: 10, drainMs: 5000, capacityMs: 300 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, directMessages: 500, drainMs: 15_000, capacityMs: 3000 },

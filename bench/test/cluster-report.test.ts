@@ -17,6 +17,8 @@ function resultWith(parts: Pick<BenchResult, "clusterRooms" | "replicaWait">): B
     idle: [],
     storm: [],
     rooms: [],
+    faults: [],
+    hundredK: [],
     ...parts,
   };
 }
