@@ -16,6 +16,7 @@ import { RedisMessageStore } from "../src/messages/redis-message-store.ts";
 import { RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
 import { adapterEnvelope } from "../src/seams/adapter-envelope.ts";
 import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
+import { LuaScript } from "../src/redis/lua-script.ts";
 import type { RedisCommands } from "../src/redis/redis-commands.ts";
 import { redisErrors } from "./support/redis-errors.ts";
 import { record, type Recorder } from "./support/recorder.ts";
@@ -169,5 +170,26 @@ describe.each([
   it("no node answered a command with an error, and no worker logged one", async () => {
     for (const node of redisCluster.nodes) expect(await redisErrors(node.url)).toEqual([]);
     expect(server.lines.filter((line) => /error|CROSSSLOT/i.test(line))).toEqual([]);
+  });
+
+  // Last: its refusals are errors the test before counts.
+  it("what the paths above never do is refused here: a script with keys of two slots, or building one of another slot", async () => {
+    const url = redisCluster.nodes[0]?.url;
+    const redis = await createClient({ url }).connect();
+    try {
+      const [here, there] = [`${server.prefix}:{slots-a}`, `${server.prefix}:{slots-b}`];
+      await expect(new LuaScript("return redis.call('MSET', KEYS[1], 1, KEYS[2], 2)").run(redis, [here, there], [])).rejects.toThrow(/CROSSSLOT|same slot/);
+      // Both in the slot of the node asked, so that no redirection hides what the script does.
+      const local = await redisCluster.masterOf(here);
+      const other = [`${server.prefix}:{slots-c}`, `${server.prefix}:{slots-d}`, `${server.prefix}:{slots-e}`].find((key) => redisCluster.slotOf(key) !== redisCluster.slotOf(here)) ?? there;
+      const atLocal = await createClient({ url: local.url }).connect();
+      try {
+        await expect(new LuaScript("return redis.call('SET', ARGV[1], 1)").run(atLocal, [here], [other])).rejects.toThrow(/slot|MOVED|non local/i);
+      } finally {
+        await atLocal.quit();
+      }
+    } finally {
+      await redis.quit();
+    }
   });
 });

@@ -107,25 +107,36 @@ describe("REDIS_CLUSTER_NODES: a server on a Redis Cluster", () => {
     expect(retried).toMatchObject({ ok: true, data: { id: stored?.id } });
   }, 120_000);
 
-  it("/readyz says 503 while a master is down, and 200 again once its replica has taken over", async () => {
+  it("/readyz says 503 while a master is down, and 200 again once its replica has taken over; the room's members are told to catch up", async () => {
+    const [a] = clients as [TestClient];
     const master = await cluster.masterOf(roomLogKey(server.prefix, room));
+    // The room's channel shares its slot: its subscription is lost with the master, renewed on the promoted replica.
+    const told = waitFor(a, "sync:required", 90_000);
     await cluster.kill(master);
     try {
       expect(await pollUntil(async () => (await readiness()) === 503, 20_000, 200)).toBe(true);
       const answer = await httpGet(`${server.opsUrl}/readyz`);
       expect(JSON.parse(answer.body)).toMatchObject({ status: "unavailable" });
+      // A send to the room is refused as unavailable (to be retried), not as an internal error.
+      const refused = await a.timeout(10_000).emitWithAck("message:send", { room, text: "during", clientId: "client-during" });
+      expect(refused).toMatchObject({ ok: false, error: { code: "unavailable" } });
       await cluster.waitForFailover(master, 60_000);
       expect(await pollUntil(async () => (await readiness()) === 200, 30_000, 200)).toBe(true);
     } finally {
       // Back as the new master's replica, so that sends are acknowledged by a replica again.
       await cluster.start(master);
     }
-    const [a] = clients as [TestClient];
+    expect(await told).toEqual([{ reason: "subscription restored" }]);
+    // And the room's traffic flows again between the workers, through the promoted master.
+    const [, b] = clients as [TestClient, TestClient];
+    const arrival = waitFor(b, "message:new", 60_000);
     expect(
       await pollUntil(async () => {
         const ack = await a.timeout(10_000).emitWithAck("message:send", { room, text: "after the failover", clientId: "client-after" });
         return ack.ok;
       }, 30_000, 500),
     ).toBe(true);
+    const [message] = await arrival;
+    expect(message).toMatchObject({ room, from: "A", text: "after the failover" });
   }, 180_000);
 });

@@ -23,7 +23,7 @@ export function createRedisCluster(
   nodes: string[],
   role: string,
   log: Log,
-  { onLost, onBack }: { onLost?: () => void; onBack?: () => void } = {},
+  { onLost }: { onLost?: () => void } = {},
 ): RedisClusterType {
   const cluster: RedisClusterType = createCluster({
     rootNodes: nodes.map((url) => ({ url })),
@@ -51,7 +51,6 @@ export function createRedisCluster(
     log.info(`redis ${role} connection to ${at} restored`);
     // What the stores listen for to learn that Redis is back (see RedisCommands).
     cluster.emit("ready");
-    onBack?.();
   });
   cluster.on("error", (error: unknown) => log.error(`redis ${role}: cluster error`, error));
   return cluster;

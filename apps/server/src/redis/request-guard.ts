@@ -1,4 +1,12 @@
-import { ClientClosedError, ClientOfflineError, ConnectionTimeoutError, ErrorReply, SocketClosedUnexpectedlyError } from "redis";
+import {
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  ErrorReply,
+  SocketClosedUnexpectedlyError,
+  TimeoutError,
+  TimeoutReadError,
+} from "redis";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 
 /** How long a request waits for Redis when REDIS_TIMEOUT_MS does not say. */
@@ -61,6 +69,9 @@ export function isUnreachable(error: unknown): boolean {
     error instanceof ClientOfflineError ||
     error instanceof ClientClosedError ||
     error instanceof SocketClosedUnexpectedlyError ||
-    error instanceof ConnectionTimeoutError
+    error instanceof ConnectionTimeoutError ||
+    // node-redis's own deadline on a command (a cluster's node connections keep its default)
+    error instanceof TimeoutError ||
+    error instanceof TimeoutReadError
   );
 }
