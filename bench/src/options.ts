@@ -3,13 +3,13 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-export const scenarios = ["fanout", "idle", "storm", "rooms"] as const;
+export const scenarios = ["fanout", "idle", "storm", "rooms", "faults", "hundred-k", "cluster-rooms", "replica-wait"] as const;
 export type Scenario = (typeof scenarios)[number];
 
 export interface FanoutOptions {
   receivers: number;
   senders: number;
-  /** Messages per second per sender, step by step, until both targets saturate. */
+  /** Messages per second per sender, step by step, until every target saturates. */
   rates: number[];
   warmupMs: number;
   /**
@@ -20,6 +20,23 @@ export interface FanoutOptions {
   measureMs: number;
   /** Longest wait after the window for the last deliveries. */
   drainMs: number;
+}
+
+export interface ClusterRoomsOptions {
+  rooms: number;
+  messagesPerRoom: number;
+  /** Room messages per second over all rooms. */
+  messagesPerSecond: number;
+  /** Direct messages sent while the rooms' traffic goes out: they ride the namespace channel. */
+  directMessages: number;
+  drainMs: number;
+  /** How long the namespace channel's master is flooded to find what it carries. */
+  capacityMs: number;
+}
+
+export interface ReplicaWaitOptions {
+  /** Fan-out messages per second per sender, each against every Redis setup (the fan-out's receivers and senders). */
+  rates: number[];
 }
 
 export interface BenchOptions {
@@ -37,14 +54,41 @@ export interface BenchOptions {
   idle: { clients: number[]; settleMs: number };
   storm: { clients: number; timeoutMs: number };
   rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
+  faults: {
+    receivers: number;
+    /** Messages in the stream, sent at `ratePerSecond`; the fault strikes as message `faultAt` falls due. */
+    messages: number;
+    ratePerSecond: number;
+    faultAt: number;
+    /** How long Redis stays stopped. */
+    redisDownMs: number;
+    /** After the stream, the wait for deliveries ends once none has arrived for this long. */
+    stallMs: number;
+  };
+  hundredK: {
+    /** Receivers in the one room (one sender more). */
+    clients: number;
+    /** Connections per worker and per generator: under the per-process file limit. */
+    perProcess: number;
+    /** Connections each generator opens at once. */
+    concurrency: number;
+    /** Messages to the room, one a second. */
+    messages: number;
+    /** The idle window over which Redis calls and CPU are counted. */
+    idleSeconds: number;
+    connectTimeoutMs: number;
+  };
+  clusterRooms: ClusterRoomsOptions;
+  replicaWait: ReplicaWaitOptions;
   /** Longest wait for a server's processes to go quiet before a measurement. */
   quietMs: number;
 }
 
 export const usage = `Usage: pnpm bench [options]
 
-Runs the project's server and a plain Socket.IO cluster (the reference) on this machine, one
-after the other, and prints a table comparing them; writes latest.json and fanout-latency.svg.
+Runs the project's server and two plain Socket.IO clusters (the references: the Redis adapter
+recipe and the streams recipe) on this machine, one after the other, and prints tables
+comparing them; writes latest.json and fanout-latency.svg.
 
   --only <list>        scenarios to run, comma-separated: ${scenarios.join(",")} (default: all)
   --repetitions <n>    runs of each measurement per target, alternating the order (default 2)
@@ -53,11 +97,16 @@ after the other, and prints a table comparing them; writes latest.json and fanou
   --receivers <n>      fan-out receivers in the room (default 1000)
   --senders <n>        fan-out senders (default 10)
   --rates <list>       fan-out messages per second per sender, step by step (default 1,2,5,10,20,40,80,160,...)
-  --redis-url <url>    Redis for both servers (default redis://127.0.0.1:6379)
+  --wait-rates <list>  replica-wait: fan-out messages per second per sender, on each Redis setup (default 1,2,5)
+  --redis-url <url>    Redis for every server (default redis://127.0.0.1:6379)
   --out <dir>          where results go (default bench/results/)
   --project-main <js>  the project's server build to run (default apps/server/dist/main.js)
-  --cpu-prof           write CPU profiles of both servers' processes to <out>/profiles/<target>
-  --smoke              a tiny run that checks the harness works, in well under a minute
+  --hundred-k-clients <n>      clients of the hundred-k scenario, all in one room (default 100000)
+  --hundred-k-per-process <n>  its connections per worker and per generator (default 12500): workers
+                       and generators are clients ÷ this, at least 2
+  --hundred-k-concurrency <n>  its connections each generator opens at once (default 250)
+  --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
+  --smoke              a tiny run that checks the harness works, in a few minutes
   --help               show this help`;
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
@@ -81,6 +130,13 @@ const generators = (text: string | undefined, fallback: number): number => {
   return count;
 };
 
+const rateList = (flag: string, text: string | undefined): number[] | undefined =>
+  text?.split(",").map((part) => {
+    const rate = Number(part);
+    if (!(rate > 0)) throw new UsageError(`--${flag}: expected positive numbers, got ${JSON.stringify(part)}`);
+    return rate;
+  });
+
 export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -96,9 +152,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
         receivers: { type: "string" },
         senders: { type: "string" },
         rates: { type: "string" },
+        "wait-rates": { type: "string" },
         "redis-url": { type: "string" },
         "project-main": { type: "string" },
         "cpu-prof": { type: "boolean" },
+        "hundred-k-clients": { type: "string" },
+        "hundred-k-per-process": { type: "string" },
+        "hundred-k-concurrency": { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -114,13 +174,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     if (!(scenarios as readonly string[]).includes(name)) throw new UsageError(`--only: unknown scenario ${JSON.stringify(name)}; expected ${scenarios.join(", ")}`);
     only.add(name as Scenario);
   }
-  const rates = text("rates")
-    ?.split(",")
-    .map((part) => {
-      const rate = Number(part);
-      if (!(rate > 0)) throw new UsageError(`--rates: expected positive numbers, got ${JSON.stringify(part)}`);
-      return rate;
-    });
+  const rates = rateList("rates", text("rates"));
+  const waitRates = rateList("wait-rates", text("wait-rates"));
   // A path given on the command line is the user's, relative to where they typed it (pnpm runs
   // the script in the package's directory and says where it was started in INIT_CWD).
   const out = text("out");
@@ -150,6 +205,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
     rooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
+    faults: smoke
+      ? { receivers: 3, messages: 12, ratePerSecond: 20, faultAt: 4, redisDownMs: 1000, stallMs: 1500 }
+      : { receivers: 20, messages: 100, ratePerSecond: 10, faultAt: 30, redisDownMs: 3000, stallMs: 5000 },
+    hundredK: {
+      clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
+      perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
+      concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
+      messages: smoke ? 3 : 10,
+      idleSeconds: smoke ? 3 : 20,
+      connectTimeoutMs: smoke ? 60_000 : 1_500_000,
+    },
+    clusterRooms: smoke
+      ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, directMessages: 10, drainMs: 5000, capacityMs: 300 }
+      : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, directMessages: 500, drainMs: 15_000, capacityMs: 3000 },
+    replicaWait: { rates: waitRates ?? (smoke ? [1] : [1, 2, 5]) },
     quietMs: smoke ? 3000 : 20_000,
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderChart } from "../src/report/chart.ts";
 import { renderTable } from "../src/report/table.ts";
 import { judgeTargets, type Verdict } from "../src/report/targets.ts";
-import type { BenchResult, FanoutStep, IdleStep, RoomsRun, StormRun, TargetName } from "../src/results.ts";
+import type { BenchResult, FanoutStep, FaultRun, HundredKRun, IdleStep, RoomsRun, StormRun, TargetName } from "../src/results.ts";
 
 /**
  * The report drawn from hand-made results: which targets count as met, what the markdown
@@ -24,6 +24,8 @@ function emptyResult(): BenchResult {
     idle: [],
     storm: [],
     rooms: [],
+    faults: [],
+    hundredK: [],
   };
 }
 
@@ -321,6 +323,166 @@ describe("many rooms", () => {
       rooms: [rooms("project", [0.5, 0.5, 0.5, 0.5], 0.4), rooms("reference", [1, 1, 1, 1], 0.4)],
     };
     expect(verdict(result, "Many rooms").met).toBe(false);
+  });
+});
+
+describe("against the streams recipe", () => {
+  it("is judged only when the run measured the streams recipe", () => {
+    const result = emptyResult();
+    result.fanout = goodSweep();
+    expect(judgeTargets(result).some((v) => v.name.includes("streams"))).toBe(false);
+  });
+
+  it("wants 2 × its loss-free throughput, and half its p99 where it passes 200 ms", () => {
+    const result = emptyResult();
+    result.fanout = [
+      ...goodSweep(),
+      step("streams", { rate: 10, delivered: 10_000, p50: 2, p99: 30 }),
+      step("streams", { rate: 50, delivered: 50_000, p50: 40, p99: 250 }),
+      step("streams", { rate: 100, delivered: 80_000, p50: 900, p99: 3000 }),
+    ];
+    const saturation = verdict(result, "Fan-out at saturation against the streams recipe");
+    expect(saturation.project).toBe(180_000);
+    expect(saturation.reference).toBe(80_000);
+    expect(saturation.met).toBe(true);
+    const latency = verdict(result, "Latency at the streams recipe's 200 ms point");
+    expect(latency.project).toBe(8);
+    expect(latency.reference).toBe(250);
+    expect(latency.met).toBe(true);
+  });
+
+  it("is not met below 2 × its throughput", () => {
+    const result = emptyResult();
+    result.fanout = [...goodSweep(), step("streams", { rate: 100, delivered: 100_000, p50: 20, p99: 90 })];
+    expect(verdict(result, "Fan-out at saturation against the streams recipe").met).toBe(false);
+  });
+});
+
+function fault(target: TargetName, kind: FaultRun["fault"], figures: Partial<FaultRun> = {}): FaultRun {
+  return {
+    target,
+    repetition: 1,
+    fault: kind,
+    messages: 100,
+    receivers: 20,
+    failed: 0,
+    unsettled: 0,
+    once: 2000,
+    twice: 0,
+    lost: 0,
+    deliveredThoughFailed: 0,
+    outOfOrderReceivers: 0,
+    receiversDropped: 10,
+    senderDropped: kind === "worker",
+    ...figures,
+  };
+}
+
+describe("faults", () => {
+  it("is met when the project loses and doubles nothing under both faults, whatever the references do", () => {
+    const result = emptyResult();
+    result.faults = [
+      fault("project", "worker"),
+      fault("reference", "worker", { once: 1800, lost: 200 }),
+      fault("streams", "worker", { once: 1950, twice: 50 }),
+      fault("project", "redis"),
+      fault("reference", "redis", { once: 1900, lost: 100 }),
+    ];
+    const faults = verdict(result, "Faults");
+    expect(faults.met).toBe(true);
+    expect(faults.detail).toContain("reference 200 lost");
+    expect(faults.detail).toContain("streams 0 lost, 50 doubled");
+  });
+
+  it("is not met when the project doubles a message", () => {
+    const result = emptyResult();
+    result.faults = [fault("project", "worker", { once: 1999, twice: 1 }), fault("project", "redis")];
+    expect(verdict(result, "Faults").met).toBe(false);
+  });
+
+  it("is not met when the project loses one", () => {
+    const result = emptyResult();
+    result.faults = [fault("project", "worker"), fault("project", "redis", { once: 1999, lost: 1 })];
+    expect(verdict(result, "Faults").met).toBe(false);
+  });
+
+  it("is shown as a table, a row per fault and target", () => {
+    const result = emptyResult();
+    result.faults = [fault("project", "redis"), fault("reference", "worker", { once: 1800, lost: 200 }), fault("project", "worker")];
+    const table = renderTable(result);
+    expect(table).toContain("### Faults");
+    expect(row(table, "worker killed")?.slice(0, 6)).toEqual(["worker killed", "project", "100 × 20", "2,000", "0", "0"]);
+    expect(table).toMatch(/\| worker killed +\| reference +\| +100 × 20 \| +1,800 \| +0 \| +200 \|/);
+  });
+});
+
+function hundredK(figures: { bytesPerConnection?: number; p99?: number; lost?: number; callsPerSecond?: number; connected?: number } = {}): HundredKRun {
+  const clients = 100_001;
+  const callsPerSecond = figures.callsPerSecond ?? 10;
+  return {
+    target: "project",
+    clients,
+    workers: 8,
+    generators: 8,
+    connected: figures.connected ?? clients,
+    failed: 0,
+    hanging: clients - (figures.connected ?? clients),
+    secondsToAllConnected: 120,
+    rssBaselineBytes: 500 * 1024 * 1024,
+    rssBytes: 500 * 1024 * 1024 + clients * (figures.bytesPerConnection ?? 6000),
+    bytesPerConnection: figures.bytesPerConnection ?? 6000,
+    broadcast: {
+      messages: 10,
+      acknowledged: 10,
+      receivers: 100_000,
+      expected: 1_000_000,
+      delivered: 1_000_000 - (figures.lost ?? 0),
+      lost: figures.lost ?? 0,
+      latencyMs: { p50: 300, p90: 700, p99: figures.p99 ?? 900, max: 1200 },
+    },
+    idle: {
+      seconds: 10,
+      cpuSeconds: 20,
+      redisCallsPerSecond: callsPerSecond,
+      callsPerSecondByCommand: { evalsha: callsPerSecond },
+      scriptedPerSecond: 1000,
+      scriptedPerSecondByCommand: { zadd: 1000 },
+      refreshIntervalSeconds: 5,
+      callsPerWorkerPerIntervalPer1000: (callsPerSecond * 5) / 100,
+      callsBesidesPingPerWorkerPerIntervalPer1000: (callsPerSecond * 5) / 100,
+      workerCpuPercent: [1, 1, 1, 1, 1, 1, 1, 1],
+    },
+  };
+}
+
+describe("a hundred thousand connections", () => {
+  const named = (result: BenchResult, what: string) => verdict(result, `100,001 clients: ${what}`);
+
+  it("meets every goal with everyone connected, little memory, a fast broadcast and little upkeep", () => {
+    const result = emptyResult();
+    result.hundredK = [hundredK()];
+    for (const what of ["connected", "memory", "broadcast", "idle upkeep"]) expect(named(result, what).met, what).toBe(true);
+  });
+
+  it("misses each goal on its own figure", () => {
+    const result = emptyResult();
+    result.hundredK = [hundredK({ connected: 99_000, bytesPerConnection: 9000, p99: 2500, callsPerSecond: 40 })];
+    for (const what of ["connected", "memory", "broadcast", "idle upkeep"]) expect(named(result, what).met, what).toBe(false);
+  });
+
+  it("misses the broadcast goal when a delivery is lost, however fast", () => {
+    const result = emptyResult();
+    result.hundredK = [hundredK({ lost: 1 })];
+    expect(named(result, "broadcast").met).toBe(false);
+  });
+
+  it("is shown as a table of figures", () => {
+    const result = emptyResult();
+    result.hundredK = [hundredK()];
+    const table = renderTable(result);
+    expect(table).toContain("### Hundred thousand connections");
+    expect(row(table, "connected, failed, hanging")?.[1]).toBe("100,001, 0, 0");
+    expect(row(table, "server memory per connection above baseline")?.[1]).toBe("5.86 KiB");
   });
 });
 

@@ -88,7 +88,7 @@ const project: DialectSpeech = {
   },
 };
 
-/** The reference's: a bare handshake (naming the room, when there is one) and one event both ways. */
+/** The references': a bare handshake (naming the room, when there is one) and one event both ways. */
 const reference: DialectSpeech = {
   auth: (spec) => (spec.room === undefined ? "" : JSON.stringify({ room: spec.room })),
   prepare: async () => {},
@@ -103,4 +103,5 @@ const reference: DialectSpeech = {
   },
 };
 
-export const dialects: Record<Dialect, DialectSpeech> = { project, reference };
+/** The streams recipe relays the same event; its deliveries carry the stream offset as a last argument, unread here. */
+export const dialects: Record<Dialect, DialectSpeech> = { project, reference, streams: reference };

@@ -3,8 +3,8 @@
  * channel. Every command but `exit` carries an `id` that its one reply repeats.
  */
 
-/** Which server a generator's clients speak to: the project's events or the reference's one. */
-export type Dialect = "project" | "reference";
+/** Which server a generator's clients speak to: the project's events or the references' one (both speak alike). */
+export type Dialect = "project" | "reference" | "streams";
 
 /** A receiver counts what it gets; a sender sends and ignores what it gets; an idle client does neither. */
 export type Role = "receiver" | "sender" | "idle";

@@ -16,7 +16,7 @@ export interface ReferenceSettings {
  * (pnpm's patchedDependencies), with the fixes the project's own @chat/sticky carries, so the
  * comparison is of what sits on top of it.
  */
-export async function startReferencePrimary({ port, workers }: ReferenceSettings): Promise<void> {
+export async function startReferencePrimary({ port, workers }: ReferenceSettings, name = "reference"): Promise<void> {
   const httpServer = createServer();
   setupMaster(httpServer);
 
@@ -37,13 +37,19 @@ export async function startReferencePrimary({ port, workers }: ReferenceSettings
   await allReady;
   const address = httpServer.address();
   const bound = typeof address === "object" && address !== null ? address.port : port;
-  process.stdout.write(`reference listening on port ${bound} with ${workers} workers\n`);
+  process.stdout.write(`${name} listening on port ${bound} with ${workers} workers\n`);
 
   // The harness asks for each worker's count of Redis messages by signalling this process.
   process.on("SIGUSR2", () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGUSR2");
   });
+  // As the recipe's cluster example does: a worker that dies is replaced.
+  let stopping = false;
+  cluster.on("exit", () => {
+    if (!stopping) cluster.fork();
+  });
   const stop = () => {
+    stopping = true;
     httpServer.close();
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
     cluster.on("exit", () => {

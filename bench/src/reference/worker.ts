@@ -10,7 +10,7 @@ import { readyMessage, redisReceivedLine } from "./signals.ts";
 /**
  * A worker of the recipe: Socket.IO with the Redis adapter (default options but the key),
  * relaying `chat message` to every other client, or to the sender's room when the handshake
- * named one (the many-rooms scenario).
+ * named one (the many-rooms and faults scenarios).
  */
 export async function startReferenceWorker({ redisUrl, key }: ReferenceSettings): Promise<void> {
   const pubClient = createClient({ url: redisUrl });
@@ -35,9 +35,11 @@ export async function startReferenceWorker({ redisUrl, key }: ReferenceSettings)
     const requested: unknown = socket.handshake.auth.room;
     const room = typeof requested === "string" ? requested : undefined;
     if (room !== undefined) void socket.join(room);
-    socket.on("chat message", (message: unknown) => {
+    socket.on("chat message", (message: unknown, ack?: unknown) => {
       if (room === undefined) socket.broadcast.emit("chat message", message);
       else socket.broadcast.to(room).emit("chat message", message);
+      // A sender that asks for an acknowledgement (the faults scenario's) gets one once relayed.
+      if (typeof ack === "function") (ack as (ok: boolean) => void)(true);
     });
   });
 

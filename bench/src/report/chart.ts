@@ -1,4 +1,4 @@
-import type { BenchResult, TargetName } from "../results.ts";
+import { targetNames, type BenchResult, type TargetName } from "../results.ts";
 import { fanoutLevels, type FanoutLevel } from "./average.ts";
 import { count, decimal, ms } from "./format.ts";
 import { LATENCY_POINT_MS } from "./targets.ts";
@@ -16,9 +16,9 @@ const LEGEND_X = 632;
 const FONT = `font-family="Helvetica, Arial, sans-serif"`;
 const TITLE = "Fan-out: latency against offered load";
 
-const TARGETS: readonly TargetName[] = ["project", "reference"];
+const TARGETS: readonly TargetName[] = targetNames;
 /** Blue and orange stay apart for the common colour-vision deficiencies; marker shapes differ too. */
-const COLOURS: Record<TargetName, string> = { project: "#1f5fbf", reference: "#e0720b" };
+const COLOURS: Record<TargetName, string> = { project: "#1f5fbf", reference: "#e0720b", streams: "#2a9d4b" };
 const PERCENTILES = [
   { key: "p99", dash: null, label: "p99" },
   { key: "p50", dash: "7 4", label: "p50" },

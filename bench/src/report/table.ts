@@ -1,6 +1,8 @@
-import type { BenchResult, TargetName } from "../results.ts";
+import { targetNames, type BenchResult, type TargetName } from "../results.ts";
 import { fanoutLevels, groupBy, idleLevels, loadKey, stormLevels, type FanoutLevel, type StormLevel } from "./average.ts";
 import { count, divide, fraction, kibText, ms, ratio, seconds } from "./format.ts";
+import { capitalise, markdownTable, NONE, tableSection, type Align } from "./markdown.ts";
+import { clusterRoomsSection, replicaWaitSection } from "./cluster-tables.ts";
 import { judgeTargets, type Verdict } from "./targets.ts";
 
 /**
@@ -14,28 +16,14 @@ export function renderTable(result: BenchResult): string {
     idleSection(result),
     stormSection(result),
     roomsSection(result),
+    faultsSection(result),
+    hundredKSection(result),
+    clusterRoomsSection(result),
+    replicaWaitSection(result),
     verdictSection(judgeTargets(result)),
   ];
   return `${sections.filter((section) => section !== null).join("\n\n")}\n`;
 }
-
-type Align = "left" | "right";
-
-/** A markdown table with every column padded to its widest cell. */
-function markdownTable(head: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[]): string {
-  const widths = head.map((title, column) =>
-    Math.max(3, title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const cell = (text: string, column: number) => {
-    const width = widths[column] ?? 0;
-    return align[column] === "right" ? text.padStart(width) : text.padEnd(width);
-  };
-  const line = (cells: readonly string[]) => `| ${head.map((_, column) => cell(cells[column] ?? "", column)).join(" | ")} |`;
-  const rule = `| ${widths.map((width, column) => (align[column] === "right" ? `${"-".repeat(width - 1)}:` : "-".repeat(width))).join(" | ")} |`;
-  return [line(head), rule, ...rows.map(line)].join("\n");
-}
-
-const NONE = "–";
 
 function header(result: BenchResult): string {
   const { machine } = result;
@@ -67,6 +55,8 @@ function fanoutSection(result: BenchResult): string | null {
   const first = levels[0] as FanoutLevel;
 
   const loads = groupBy(levels, loadKey);
+  // The project and the reference always (a target not run shows dashes), the streams recipe when it ran.
+  const targets = targetNames.filter((target) => target !== "streams" || levels.some((level) => level.target === target));
   const figures = (level: FanoutLevel | undefined) =>
     level === undefined
       ? [NONE, NONE, NONE, NONE, NONE]
@@ -84,8 +74,7 @@ function fanoutSection(result: BenchResult): string | null {
       ...(uniform ? [] : [count(load.receivers), count(load.senders)]),
       count(load.ratePerSender),
       count(load.offeredDeliveriesPerSecond),
-      ...figures(of("project")),
-      ...figures(of("reference")),
+      ...targets.flatMap((target) => figures(of(target))),
     ];
   });
   const targetHead = (target: TargetName) => [`${target} delivered/s`, "p50 ms", "p99 ms", "max ms", "lost"];
@@ -93,8 +82,7 @@ function fanoutSection(result: BenchResult): string | null {
     ...(uniform ? [] : ["receivers", "senders"]),
     "rate/sender",
     "offered/s",
-    ...targetHead("project"),
-    ...targetHead("reference"),
+    ...targets.flatMap(targetHead),
   ];
   const align: Align[] = head.map(() => "right");
 
@@ -109,40 +97,38 @@ function fanoutSection(result: BenchResult): string | null {
   );
 }
 
-/** A section of the report: its heading, its notes as one sentence, then its table. */
-function tableSection(title: string, notes: (string | null)[], table: string): string {
-  const sentence = capitalise(notes.filter((note) => note !== null).join("; "));
-  return [`### ${title}`, "", `${sentence}.`, "", table].join("\n");
-}
-
 function idleSection(result: BenchResult): string | null {
   const levels = idleLevels(result.idle);
   if (levels.length === 0) return null;
   const clients = [...new Set(levels.map((level) => level.clients))];
+  const others = targetNames.filter((target) => target !== "project" && levels.some((level) => level.target === target));
   const rows = clients.map((n) => {
     const of = (target: TargetName) => levels.find((level) => level.target === target && level.clients === n);
     const ours = of("project");
-    const theirs = of("reference");
-    const r = ours === undefined || theirs === undefined ? null : divide(ours.bytesPerConnection, theirs.bytesPerConnection);
-    return [
-      count(n),
-      ours === undefined ? NONE : kibText(ours.bytesPerConnection),
-      theirs === undefined ? NONE : kibText(theirs.bytesPerConnection),
-      r === null ? NONE : ratio(r),
-    ];
+    const kibOf = (target: TargetName) => {
+      const level = of(target);
+      return level === undefined ? NONE : kibText(level.bytesPerConnection);
+    };
+    const ratioTo = (target: TargetName) => {
+      const theirs = of(target);
+      const r = ours === undefined || theirs === undefined ? null : divide(ours.bytesPerConnection, theirs.bytesPerConnection);
+      return r === null ? NONE : ratio(r);
+    };
+    return [count(n), kibOf("project"), ...others.map(kibOf), ...others.map(ratioTo)];
   });
+  const head = [
+    "clients",
+    "project KiB/conn",
+    ...others.map((target) => `${target} KiB/conn`),
+    ...others.map((target) => `project/${target}`),
+  ];
   return tableSection(
     "Idle memory",
     [
       "resident memory of all server processes above their baseline, divided by the idle connections",
       repetitionNote(levels.map((level) => level.repetitions)),
     ],
-    markdownTable(["clients", "project KiB/conn", "reference KiB/conn", "project/reference"], rows, [
-      "right",
-      "right",
-      "right",
-      "right",
-    ]),
+    markdownTable(head, rows, head.map((): Align => "right")),
   );
 }
 
@@ -199,6 +185,77 @@ function roomsSection(result: BenchResult): string | null {
   );
 }
 
+function faultsSection(result: BenchResult): string | null {
+  if (result.faults.length === 0) return null;
+  const order = (target: TargetName) => targetNames.indexOf(target);
+  const faultOrder = ["worker", "redis"];
+  const runs = [...result.faults].sort(
+    (a, b) => faultOrder.indexOf(a.fault) - faultOrder.indexOf(b.fault) || order(a.target) - order(b.target) || a.repetition - b.repetition,
+  );
+  const rows = runs.map((run) => [
+    run.fault === "worker" ? "worker killed" : "Redis stopped",
+    run.target,
+    `${count(run.messages)} × ${count(run.receivers)}`,
+    count(run.once),
+    count(run.twice),
+    count(run.lost),
+    count(run.failed) + (run.deliveredThoughFailed > 0 ? ` (${count(run.deliveredThoughFailed)} delivered)` : ""),
+    count(run.unsettled),
+    `${count(run.receiversDropped)}${run.senderDropped ? " + sender" : ""}`,
+  ]);
+  return tableSection(
+    "Faults",
+    [
+      "a numbered stream into one room while a worker is killed (SIGKILL) or Redis is stopped and started again; " +
+        "receiver × message pairs delivered once, more than once, never (of messages not reported failed), " +
+        "messages the sender's client reported failed, and the receivers (and sender) the fault disconnected",
+    ],
+    markdownTable(
+      ["fault", "target", "messages × receivers", "once", "twice", "lost", "failed to sender", "unsettled", "disconnected"],
+      rows,
+      ["left", "left", "right", "right", "right", "right", "right", "right", "right"],
+    ),
+  );
+}
+
+function hundredKSection(result: BenchResult): string | null {
+  const run = result.hundredK[0];
+  if (run === undefined) return null;
+  const { broadcast, idle } = run;
+  const byCommand = (perCommand: Record<string, number>) =>
+    Object.entries(perCommand)
+      .sort(([, a], [, b]) => b - a)
+      .map(([command, perSecond]) => `${command} ${fraction(perSecond)}`)
+      .join(", ");
+  const commands = byCommand(idle.callsPerSecondByCommand);
+  const scripted = byCommand(idle.scriptedPerSecondByCommand);
+  const rows = [
+    ["clients (one room; one of them sends)", count(run.clients)],
+    ["server workers, generator processes", `${count(run.workers)}, ${count(run.generators)}`],
+    ["connected, failed, hanging", `${count(run.connected)}, ${count(run.failed)}, ${count(run.hanging)}`],
+    ["all connected after", run.secondsToAllConnected === null ? "never" : `${seconds(run.secondsToAllConnected)} s`],
+    ["server memory per connection above baseline", `${kibText(run.bytesPerConnection)} KiB`],
+    [
+      "broadcast: messages (acknowledged) × receivers",
+      `${count(broadcast.messages)} (${count(broadcast.acknowledged)}) × ${count(broadcast.receivers)}`,
+    ],
+    ["broadcast: delivered, lost", `${count(broadcast.delivered)}, ${count(broadcast.lost)}`],
+    ["broadcast latency p50 / p99 / max", `${ms(broadcast.latencyMs.p50)} / ${ms(broadcast.latencyMs.p99)} / ${ms(broadcast.latencyMs.max)} ms`],
+    [`idle: Redis calls per second (over ${seconds(idle.seconds)} s)`, `${fraction(idle.redisCallsPerSecond)}${commands === "" ? "" : ` (${commands})`}`],
+    ["idle: commands run inside scripts per second", `${fraction(idle.scriptedPerSecond)}${scripted === "" ? "" : ` (${scripted})`}`],
+    [
+      `idle: Redis calls per worker per ${count(idle.refreshIntervalSeconds)} s refresh per 1,000 connections`,
+      `${fraction(idle.callsPerWorkerPerIntervalPer1000)} (${fraction(idle.callsBesidesPingPerWorkerPerIntervalPer1000)} besides PING)`,
+    ],
+    [`idle: each worker's CPU, % of a core (over ${seconds(idle.cpuSeconds)} s)`, idle.workerCpuPercent.map((percent) => fraction(percent)).join(", ")],
+  ];
+  return tableSection(
+    "Hundred thousand connections",
+    ["the project's server alone, every client in one room, a message a second to all of them, then idle"],
+    markdownTable(["figure", "measured"], rows, ["left", "right"]),
+  );
+}
+
 const MARKS = { met: "✔", missed: "✘", unmeasured: NONE };
 
 function verdictLine(verdict: Verdict): string {
@@ -211,4 +268,3 @@ function verdictSection(verdicts: readonly Verdict[]): string {
   return ["### Targets", "", ...verdicts.map(verdictLine)].join("\n");
 }
 
-const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -2,7 +2,7 @@ import { now, sleep } from "../clock.ts";
 import { targetsInOrder, type BenchContext } from "../context.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import { latencyOf, mergeHistograms } from "../histogram.ts";
-import type { FanoutStep, TargetName } from "../results.ts";
+import { targetNames, type FanoutStep, type TargetName } from "../results.ts";
 import type { TargetServer } from "../targets/targets.ts";
 import { startTarget } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
@@ -25,13 +25,13 @@ export const isSaturated = (step: FanoutStep): boolean =>
 
 /**
  * Fan-out: R receivers and S senders in one room; each step asks every sender for a fixed rate,
- * higher step by step, until both targets saturate. Both servers run through the whole sweep;
+ * higher step by step, until every target saturates. The servers run through the whole sweep;
  * each step connects its clients afresh to one of them.
  */
 export async function runFanout(ctx: BenchContext): Promise<FanoutStep[]> {
   const servers: Partial<Record<TargetName, TargetServer>> = {};
   try {
-    for (const target of ["project", "reference"] as const) {
+    for (const target of targetNames) {
       servers[target] = await startTarget(target, ctx.settings, ctx.namespace(target));
     }
     const steps: FanoutStep[] = [];
@@ -55,7 +55,7 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutStep[]> {
       }
       steps.push(...atThisRate);
       for (const step of atThisRate) if (isSaturated(step)) saturated.add(step.target);
-      if (saturated.size === 2) break;
+      if (saturated.size === targetNames.length) break;
     }
     return steps;
   } finally {
@@ -63,7 +63,8 @@ export async function runFanout(ctx: BenchContext): Promise<FanoutStep[]> {
   }
 }
 
-async function fanoutStep(
+/** One step against one server: its clients connected afresh, the window's deliveries counted, the clients gone again. */
+export async function fanoutStep(
   ctx: BenchContext,
   server: TargetServer,
   { rate, repetition, room }: { rate: number; repetition: number; room: string },

@@ -6,14 +6,17 @@ import type { TargetName } from "../results.ts";
 import { redisReceivedPattern } from "../reference/signals.ts";
 
 const benchDir = fileURLToPath(new URL("../../", import.meta.url));
-const referenceMain = fileURLToPath(new URL("../reference/main.ts", import.meta.url));
+const referenceMains: Record<Exclude<TargetName, "project">, string> = {
+  reference: fileURLToPath(new URL("../reference/main.ts", import.meta.url)),
+  streams: fileURLToPath(new URL("../streams/main.ts", import.meta.url)),
+};
 
 export interface TargetSettings {
   workers: number;
   redisUrl: string;
   /** The project's server as users run it: the build of @chat/server (`pnpm bench` builds it first). */
   projectMain: string;
-  /** Where both targets' processes write CPU profiles (a folder per target), when asked for. */
+  /** Where every target's processes write CPU profiles (a folder per target), when asked for. */
   cpuProfDir?: string;
 }
 
@@ -25,7 +28,7 @@ export interface TargetServer extends RunningServer {
 }
 
 /**
- * How both targets run: their output in a file (a line per connection, read only while the
+ * How every target runs: their output in a file (a line per connection, read only while the
  * harness waits for one), a start-up bound for a machine this busy (workers load their code
  * all at once), and a stop that kills what is left of the tree after 12 s.
  */
@@ -41,15 +44,21 @@ async function launch(target: TargetName, options: StartOptions): Promise<Target
  * (reference): unique per run, so runs sharing one Redis never meet, and shared by the
  * instances that make up one deployment.
  */
-export function startTarget(target: TargetName, settings: TargetSettings, namespace: string): Promise<TargetServer> {
+export function startTarget(
+  target: TargetName,
+  settings: TargetSettings,
+  namespace: string,
+  /** The project's Redis settings in place of `REDIS_URL=settings.redisUrl` (a cluster's `REDIS_CLUSTER_NODES`, `REDIS_WAIT_REPLICAS`). */
+  redisEnv?: Record<string, string | undefined>,
+): Promise<TargetServer> {
   const { workers } = settings;
   // Node flags of the primary, which cluster workers inherit (Node 20 refuses --cpu-prof in NODE_OPTIONS).
   const profiling =
     settings.cpuProfDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${join(settings.cpuProfDir, target)}`];
-  if (target === "reference") {
+  if (target !== "project") {
     return launch(target, {
       workers,
-      node: [...profiling, ...fromSource(referenceMain)],
+      node: [...profiling, ...fromSource(referenceMains[target])],
       env: { REDIS_URL: settings.redisUrl, REFERENCE_KEY: namespace },
       operationsPort: false,
     });
@@ -63,7 +72,7 @@ export function startTarget(target: TargetName, settings: TargetSettings, namesp
     prefix: namespace,
     node: [...profiling, projectMain],
     env: {
-      REDIS_URL: settings.redisUrl,
+      ...(redisEnv ?? { REDIS_URL: settings.redisUrl }),
       // The limits meant for people would throttle the load itself.
       SEND_RATE_PER_CONNECTION: "100000",
       SEND_RATE_PER_USER: "100000",
@@ -99,7 +108,7 @@ async function projectRedisReceived(server: TargetServer, workers: number): Prom
   return [...perWorker.entries()].sort(([a], [b]) => a - b).map(([, count]) => count);
 }
 
-/** The reference's workers print their counts on SIGUSR2 (one line each); the primary passes the signal on. */
+/** The references' workers print their counts on SIGUSR2 (one line each); the primary passes the signal on. */
 async function referenceRedisReceived(server: TargetServer, workers: number): Promise<number[]> {
   const perWorker = new Map<number, number>();
   let stopListening = () => {};
@@ -113,7 +122,7 @@ async function referenceRedisReceived(server: TargetServer, workers: number): Pr
   });
   process.kill(server.pid, "SIGUSR2");
   const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error(`reference: only ${perWorker.size} of ${workers} workers answered SIGUSR2`)), 15_000).unref(),
+    setTimeout(() => reject(new Error(`${server.target}: only ${perWorker.size} of ${workers} workers answered SIGUSR2`)), 15_000).unref(),
   );
   try {
     await Promise.race([heard, timeout]);
