@@ -2,6 +2,34 @@ import { createClient, createCluster } from "redis";
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message || error.name : String(error));
+
+/**
+ * Runs `attempt` once against a deadline of `timeoutMs`, then lets go of the connection:
+ * what both probes share. `lastError` is the latest error the client reported on its own.
+ */
+async function probeOnce(
+  attempt: (lastError: () => string) => Promise<ProbeResult>,
+  watch: (onError: (error: unknown) => void) => void,
+  release: () => void,
+  timeoutMs: number,
+): Promise<ProbeResult> {
+  let lastError = "no answer";
+  watch((error) => {
+    lastError = messageOf(error);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([attempt(() => lastError), timeout]);
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
+}
+
 /**
  * Whether Redis answers PING at `url` within `timeoutMs`, connecting included. One attempt,
  * no retries: this decides how the server starts, so it must not hang, even on something
@@ -9,29 +37,22 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
  */
 export async function probeRedis(url: string, timeoutMs: number): Promise<ProbeResult> {
   const client = createClient({ url, socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, maintNotifications: "disabled" });
-  let lastError = "no answer";
-  client.on("error", (error: unknown) => {
-    lastError = error instanceof Error ? error.message || error.name : String(error);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
-  });
-  const attempt = (async (): Promise<ProbeResult> => {
-    try {
-      await client.connect();
-      await client.ping();
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, reason: error instanceof Error && error.message ? error.message : lastError };
-    }
-  })();
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-    if (client.isOpen) client.destroy();
-  }
+  return probeOnce(
+    async (lastError) => {
+      try {
+        await client.connect();
+        await client.ping();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: error instanceof Error && error.message ? error.message : lastError() };
+      }
+    },
+    (onError) => client.on("error", onError),
+    () => {
+      if (client.isOpen) client.destroy();
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -44,26 +65,17 @@ export async function probeRedisCluster(nodes: string[], timeoutMs: number): Pro
     defaults: { socket: { connectTimeout: timeoutMs, reconnectStrategy: false }, maintNotifications: "disabled" },
     minimizeConnections: true,
   });
-  let lastError = "no answer";
-  cluster.on("error", (error: unknown) => {
-    lastError = error instanceof Error ? error.message || error.name : String(error);
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<ProbeResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);
-  });
-  const attempt = (async (): Promise<ProbeResult> => {
-    try {
-      await cluster.connect();
-      return { ok: true };
-    } catch (error) {
-      return { ok: false, reason: `${error instanceof Error && error.message ? error.message : "failed"} (${lastError})` };
-    }
-  })();
-  try {
-    return await Promise.race([attempt, timeout]);
-  } finally {
-    clearTimeout(timer);
-    cluster.destroy();
-  }
+  return probeOnce(
+    async (lastError) => {
+      try {
+        await cluster.connect();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: `${error instanceof Error && error.message ? error.message : "failed"} (${lastError()})` };
+      }
+    },
+    (onError) => cluster.on("error", onError),
+    () => cluster.destroy(),
+    timeoutMs,
+  );
 }
