@@ -11,13 +11,22 @@ export function denoOf(packageDir: string): { binary: string; version: string } 
   return { binary: join(dirname(manifest), process.platform === "win32" ? "deno.exe" : "deno"), version };
 }
 
-/** Runs that Deno, colourless, bounded, in `packageDir` unless told another directory. */
+/**
+ * Runs that Deno, colourless, bounded, in `packageDir` unless told another directory. Deno
+ * trusts the system's certificate authorities as well as its own bundle, as Node and npm do
+ * here, so that it reaches the npm registry wherever npm does.
+ */
 export function runDeno(
   packageDir: string,
   args: string[],
   { cwd = packageDir, timeout = 90_000 }: { cwd?: string; timeout?: number } = {},
 ): SpawnSyncReturns<string> {
-  const result = spawnSync(denoOf(packageDir).binary, args, { cwd, encoding: "utf8", timeout, env: { ...process.env, NO_COLOR: "1" } });
+  const result = spawnSync(denoOf(packageDir).binary, args, {
+    cwd,
+    encoding: "utf8",
+    timeout,
+    env: { DENO_TLS_CA_STORE: "system,mozilla", ...process.env, NO_COLOR: "1" },
+  });
   if (result.error) throw result.error;
   return result;
 }
