@@ -3,6 +3,6 @@ import shared from "../../vitest.shared.ts";
 
 /**
  * Most of these tests wait (for processes to start, sessions to expire, Redis to come back)
- * rather than compute, so three files run at once; vitest's default on a 2-core machine is one.
+ * rather than compute, so two files run at once; vitest's default on a 2-core machine is one.
  */
-export default mergeConfig(shared, defineConfig({ test: { maxWorkers: 3 } }));
+export default mergeConfig(shared, defineConfig({ test: { maxWorkers: 2 } }));
