@@ -105,12 +105,7 @@ describe("output waiting for a client that does not read is bounded", () => {
     for (let i = 0; i < count; i++) chat.ws.sendText(`42${nextAckId++}${JSON.stringify([event, payload])}`);
   };
 
-  // KNOWN REGRESSION, marked so that it is seen: since the move to node-redis 6 these fifteen
-  // unread catch-ups raise the worker's RSS by about 30 MB (8 MB on node-redis 4), and sixty
-  // by about 63 MB, so what an unread catch-up holds is no longer bounded as it was. Until it
-  // is mended this test is expected to fail; `it.fails` turns red the day it passes again,
-  // and then this marker goes.
-  it.fails("fifteen catch-up joins (after 0-0) from a client that reads nothing leave the worker within a few MB; others keep talking", async () => {
+  it("fifteen catch-up joins (after 0-0) from a client that reads nothing leave the worker within a few MB; others keep talking", async () => {
     // A reader that does read takes the same answers first, so that the baseline has what serving them costs anyway.
     const warm = await connectClient(server.url, "warm-up");
     await ok(warm, "room:join", { room, after: "0-0" });

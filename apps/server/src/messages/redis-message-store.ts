@@ -27,6 +27,12 @@ import { postScripts, type LuaPublisher, type PostScripts } from "./post-scripts
 
 const firstPossibleId = "0-0";
 const lastPossibleId = "18446744073709551615-18446744073709551615";
+/**
+ * Entries a page's first read asks for (or fewer, when fewer are asked): `pageMaxBytes` holds
+ * ten of the longest lines (2000 three-byte characters), and one more tells that there is
+ * more, so that a page of them is one read; a page of short lines takes a second.
+ */
+const firstReadCount = 16;
 
 const roomPostFields = postedFieldsOf<ChatMessage>(chatMessageFields);
 const directPostFields = postedFieldsOf<DirectMessage>(directMessageFields);
@@ -254,20 +260,44 @@ export class RedisMessageStore implements MessageStore {
   /**
    * Up to one more entry than asked, oldest first, nearest the id given, none before
    * `oldest`: the page is cut from them (see `fitPage`), and one left over tells that there
-   * is more.
+   * is more. Read in steps, each from where the last ended, until there is one entry past
+   * what `limits.pageMaxBytes` of text holds: a page of long messages is cut from a few
+   * entries read, not from all that its `limit` would allow (hundreds of kilobytes each).
    */
   async #read(key: string, range: Range, oldest = firstPossibleId): Promise<Entry[]> {
-    const count = range.limit + 1;
+    const wanted = range.limit + 1;
     // Nothing comes before the first possible id or after the last; Redis calls such a range an error.
     if ("after" in range ? range.after === lastPossibleId : range.before === firstPossibleId) return [];
-    if ("after" in range) {
-      return (await this.#guard(() =>
-        this.#redis.xRange(key, compareMessageIds(range.after, oldest) < 0 ? oldest : `(${range.after}`, "+", { COUNT: count }),
-      )) as Entry[];
+    const forward = "after" in range;
+    // Where the first read starts from; each next one starts just past the last entry read.
+    let from =
+      "after" in range
+        ? compareMessageIds(range.after, oldest) < 0
+          ? oldest
+          : `(${range.after}`
+        : range.before === undefined
+          ? "+"
+          : `(${range.before}`;
+    /** In the direction read: oldest first on, newest first back. */
+    const entries: Entry[] = [];
+    let count = Math.min(wanted, firstReadCount);
+    let bytes = 0;
+    for (;;) {
+      const bound = from;
+      const step = count;
+      const read = (await (forward
+        ? this.#guard(() => this.#redis.xRange(key, bound, "+", { COUNT: step }))
+        : this.#guard(() => this.#redis.xRevRange(key, bound, oldest, { COUNT: step })))) as Entry[];
+      entries.push(...read);
+      for (const { message } of read) bytes += Buffer.byteLength(message.text ?? "");
+      const last = read[read.length - 1];
+      // The log's end, all that was asked, or an entry past the page's bytes (the first one is always in the page).
+      if (last === undefined || read.length < step || entries.length >= wanted || (entries.length > 1 && bytes > limits.pageMaxBytes)) break;
+      from = `(${last.id}`;
+      // As many as the bytes left take at the mean length so far, and at least as many as read so far.
+      const mean = Math.max(1, bytes / entries.length);
+      count = Math.min(wanted - entries.length, Math.max(entries.length, Math.ceil((limits.pageMaxBytes - bytes) / mean) + 1));
     }
-    const newestFirst = (await this.#guard(() =>
-      this.#redis.xRevRange(key, range.before === undefined ? "+" : `(${range.before}`, oldest, { COUNT: count }),
-    )) as Entry[];
-    return newestFirst.reverse();
+    return forward ? entries : entries.reverse();
   }
 }
