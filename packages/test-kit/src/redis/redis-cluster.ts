@@ -180,6 +180,7 @@ function clusterOf(nodes: ClusterNode[]): RedisCluster {
   /** Why the cluster is not healthy yet, or undefined once it is. */
   const unhealthy = async (): Promise<string | undefined> => {
     let agreed: string | undefined;
+    let agreedReplicas: string | undefined;
     for (const node of running()) {
       const seen = await withRedis(node.url, async (redis) => ({
         info: await clusterInfoOf(redis),
@@ -196,6 +197,15 @@ function clusterOf(nodes: ClusterNode[]): RedisCluster {
         .join(" ");
       if (agreed !== undefined && owners !== agreed) return `node ${node.port} sees other slot owners`;
       agreed = owners;
+      // Who follows whom, as every node must see it before a test kills a master: the replicas
+      // it counts on to take over are read from the cluster's view.
+      const replicas = seen.entries
+        .filter((entry) => entry.flags.has("slave") && !entry.flags.has("fail"))
+        .map((entry) => `${entry.id}>${entry.masterId ?? "?"}`)
+        .sort()
+        .join(" ");
+      if (agreedReplicas !== undefined && replicas !== agreedReplicas) return `node ${node.port} sees other replicas`;
+      agreedReplicas = replicas;
       if (seen.replication.get("role") === "slave" && seen.replication.get("master_link_status") !== "up") {
         return `replica ${node.port}'s link to its master is ${seen.replication.get("master_link_status") ?? "?"}`;
       }

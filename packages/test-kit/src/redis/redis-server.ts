@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../ports.ts";
+import { freePorts } from "../ports.ts";
 import { boundedOr, sleep } from "../time.ts";
 import { answersPing, withRedis } from "./commands.ts";
 
@@ -60,14 +60,18 @@ export interface RedisServer {
 
 const startTimeoutMs = 30_000;
 
+/** What redis-server prints when a port it was given is taken (its own, or a cluster node's bus port). */
+const portTaken = /Failed listening on port \d+|Address already in use/;
+/** Starts on ports found taken after they were chosen (another process got there first), each time on new ones. */
+const startAttempts = 3;
+
 export async function startRedisServer({ durable = false, cluster }: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
+  // Set by each first-start attempt; a restart keeps them.
+  let port = 0;
+  let busPort: number | undefined;
   const dir = mkdtempSync(join(tmpdir(), "chat-redis-"));
   const persistence = durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
-  // The bus port is not the default port + 10000, which may be taken or past 65535.
-  const busPort = cluster === undefined ? undefined : await freePort();
-  const clustering =
+  const clustering = (): string[] =>
     cluster === undefined || busPort === undefined
       ? []
       : [
@@ -76,7 +80,11 @@ export async function startRedisServer({ durable = false, cluster }: RedisServer
           // A replica takes over however long it has been cut off from its master: a test
           // wants the failover, not the protection against stale data.
           ...["--cluster-replica-validity-factor", "0"],
+          // A master sends a new replica its data at once, not after the 5 s Redis waits by
+          // default for other replicas to share the transfer: each has a master of its own.
+          ...["--repl-diskless-sync-delay", "0"],
         ];
+  const urlOf = () => `redis://127.0.0.1:${port}`;
   const log: string[] = [];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
@@ -86,19 +94,24 @@ export async function startRedisServer({ durable = false, cluster }: RedisServer
 
   const start = async () => {
     if (isRunning(child)) throw new Error(`redis-server on port ${port} is already running`);
-    const spawned = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence, ...clustering], {
+    const spawned = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence, ...clustering()], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = spawned;
     exited = new Promise<void>((resolve) => spawned.once("exit", () => resolve()));
+    // Its output read to the end: what it said before it exited.
+    const closed = new Promise<void>((resolve) => spawned.once("close", () => resolve()));
     for (const stream of [spawned.stdout, spawned.stderr]) {
       stream?.setEncoding("utf8");
       stream?.on("data", (chunk: string) => log.push(...chunk.split("\n").filter((line) => line !== "")));
     }
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
-      if (!isRunning(spawned)) throw new Error(`redis-server on port ${port} exited at start:\n${log.join("\n")}`);
-      if (await answersPing(url)) return;
+      if (!isRunning(spawned)) {
+        await boundedOr(closed, 1000, undefined);
+        throw new Error(`redis-server on port ${port} exited at start:\n${log.join("\n")}`);
+      }
+      if (await answersPing(urlOf())) return;
       if (Date.now() > deadline) {
         spawned.kill("SIGKILL");
         throw new Error(`redis-server on port ${port} did not answer PING within ${startTimeoutMs} ms:\n${log.join("\n")}`);
@@ -122,14 +135,27 @@ export async function startRedisServer({ durable = false, cluster }: RedisServer
     // A hung server answers no SHUTDOWN.
     resume();
     // Redis closes the connection instead of answering: the call fails, the process goes.
-    await withRedis(url, (redis) => redis.sendCommand(["SHUTDOWN"]), 10_000).catch(() => undefined);
+    await withRedis(urlOf(), (redis) => redis.sendCommand(["SHUTDOWN"]), 10_000).catch(() => undefined);
     if (!(await boundedOr(exited.then(() => true), 10_000, false))) await kill();
   };
 
-  await start();
+  for (let attempt = 1; ; attempt++) {
+    // A cluster node's bus port is chosen with its port, not taken to be port + 10000 (which
+    // may be taken, or past 65535): both free and distinct when chosen.
+    [port = 0, busPort] = await freePorts(cluster === undefined ? 1 : 2);
+    const logged = log.length;
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt >= startAttempts || !log.slice(logged).some((line) => portTaken.test(line))) throw error;
+      // The node's identity, kept there with its ports, is made afresh on the new ones.
+      rmSync(join(dir, "nodes.conf"), { force: true });
+    }
+  }
   return {
     port,
-    url,
+    url: urlOf(),
     busPort,
     dir,
     log,
