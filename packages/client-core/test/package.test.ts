@@ -37,7 +37,7 @@ beforeAll(async () => {
   app = join(temp.path, "app");
   run("mkdir", [app], temp.path);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-  npmInstall(tarballs, app);
+  await npmInstall(tarballs, app);
   installed = join(app, "node_modules/@chat/client-core");
   server = await startServer({ workers: 1 });
 }, 420_000);

@@ -21,9 +21,14 @@ const denoEnv = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" };
 let server: RunningServer | undefined;
 
 beforeAll(async () => {
-  const tarballs = packPackages(["packages/protocol", "packages/client-core", "apps/client"], packs.path);
-  npmInstall(["--global", "--prefix", prefix.path, ...tarballs], prefix.path);
-  server = await startServer({ workers: 2 });
+  // The server starts while the packages are packed and installed, once for every check.
+  const outcomes = await Promise.allSettled([
+    packPackages(["packages/protocol", "packages/client-core", "apps/client"], packs.path).then((tarballs) =>
+      npmInstall(["--global", "--prefix", prefix.path, ...tarballs], prefix.path),
+    ),
+    startServer({ workers: 2 }).then((started) => void (server = started)),
+  ]);
+  for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
 }, 600_000);
 
 afterEach(stopAllClis);

@@ -25,10 +25,10 @@ const packs = tempDir("packs");
 const project = tempDir("server");
 const clients: TestClient[] = [];
 
-beforeAll(() => {
-  const tarballs = packPackages(["packages/protocol", "packages/sticky", "apps/server"], packs.path);
+beforeAll(async () => {
+  const tarballs = await packPackages(["packages/protocol", "packages/sticky", "apps/server"], packs.path);
   writeFileSync(join(project.path, "package.json"), `${JSON.stringify({ name: "deployment", private: true }, null, 2)}\n`);
-  npmInstall(tarballs, project.path);
+  await npmInstall(tarballs, project.path);
 }, 600_000);
 
 afterAll(() => {
