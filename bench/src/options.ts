@@ -52,7 +52,8 @@ export interface BenchOptions {
   cpuProf: boolean;
   fanout: FanoutOptions;
   idle: { clients: number[]; settleMs: number };
-  storm: { clients: number; timeoutMs: number };
+  /** `warmUp`: one storm first, not counted, so that the first measured one does not run on cold code. */
+  storm: { clients: number; timeoutMs: number; warmUp: boolean };
   rooms: { rooms: number; messagesPerRoom: number; messagesPerSecond: number; drainMs: number };
   faults: {
     receivers: number;
@@ -82,6 +83,8 @@ export interface BenchOptions {
   replicaWait: ReplicaWaitOptions;
   /** Longest wait for a server's processes to go quiet before a measurement. */
   quietMs: number;
+  /** How often a server's CPU use is sampled while waiting for it to go quiet. */
+  quietSampleMs: number;
 }
 
 export const usage = `Usage: pnpm bench [options]
@@ -196,12 +199,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       receivers: whole("receivers", text("receivers"), smoke ? 5 : 1000),
       senders: whole("senders", text("senders"), smoke ? 2 : 10),
       rates: rates ?? (smoke ? [1, 2] : defaultRates),
-      warmupMs: smoke ? 500 : 1000,
-      measureMs: smoke ? 2000 : 10_000,
+      warmupMs: smoke ? 250 : 1000,
+      measureMs: smoke ? 1500 : 10_000,
       drainMs: smoke ? 5000 : 15_000,
     },
-    idle: { clients: smoke ? [20, 50] : [1000, 10_000], settleMs: smoke ? 1000 : 3000 },
-    storm: { clients: smoke ? 50 : 10_000, timeoutMs: 60_000 },
+    idle: { clients: smoke ? [20, 50] : [1000, 10_000], settleMs: smoke ? 250 : 3000 },
+    // A smoke run's numbers are not read: no warm-up.
+    storm: { clients: smoke ? 50 : 10_000, timeoutMs: 60_000, warmUp: !smoke },
     rooms: smoke
       ? { rooms: 10, messagesPerRoom: 3, messagesPerSecond: 50, drainMs: 5000 }
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, drainMs: 15_000 },
@@ -212,8 +216,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
       perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
       concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
-      messages: smoke ? 3 : 10,
-      idleSeconds: smoke ? 3 : 20,
+      messages: smoke ? 2 : 10,
+      idleSeconds: smoke ? 2 : 20,
       connectTimeoutMs: smoke ? 60_000 : 1_500_000,
     },
     clusterRooms: smoke
@@ -221,5 +225,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       : { rooms: 1000, messagesPerRoom: 3, messagesPerSecond: 500, directMessages: 500, drainMs: 15_000, capacityMs: 3000 },
     replicaWait: { rates: waitRates ?? (smoke ? [1] : [1, 2, 5]) },
     quietMs: smoke ? 3000 : 20_000,
+    quietSampleMs: smoke ? 200 : 500,
   };
 }

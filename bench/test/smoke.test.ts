@@ -15,7 +15,7 @@ import type { BenchResult, TargetName } from "../src/results.ts";
 
 const benchDir = fileURLToPath(new URL("../", import.meta.url));
 const targets: TargetName[] = ["project", "reference", "streams"];
-/** Only to stop a hang: the smoke run takes about three minutes alone on the machine, more on a busy one. */
+/** Only to stop a hang: the smoke run takes about two minutes alone on the machine, more on a busy one. */
 const runTimeoutMs = 480_000;
 
 interface Run {

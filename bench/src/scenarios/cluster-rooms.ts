@@ -63,7 +63,7 @@ async function clusterRoomsRun(ctx: BenchContext, repetition: number): Promise<C
     to.on("dm:new", (message) => {
       if (message.from === "dm-from") directDelivered++;
     });
-    await quiet([server], ctx.options.quietMs);
+    await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
 
     const channel = namespaceChannel(prefix);
     const channelMaster = await masterOf(masters, channel);

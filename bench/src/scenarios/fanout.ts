@@ -31,9 +31,14 @@ export const isSaturated = (step: FanoutStep): boolean =>
 export async function runFanout(ctx: BenchContext): Promise<FanoutStep[]> {
   const servers: Partial<Record<TargetName, TargetServer>> = {};
   try {
-    for (const target of targetNames) {
-      servers[target] = await startTarget(target, ctx.settings, ctx.namespace(target));
-    }
+    // Started together: each waits mostly for its workers to load their code.
+    const starts = await Promise.allSettled(
+      targetNames.map(async (target) => {
+        servers[target] = await startTarget(target, ctx.settings, ctx.namespace(target));
+      }),
+    );
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const steps: FanoutStep[] = [];
     const saturated = new Set<TargetName>();
     let stepNumber = 0;
@@ -80,7 +85,7 @@ export async function fanoutStep(
     const connected = await connectClients(ctx, server.target, clients, { concurrency: connectConcurrency, timeoutMs: 60_000 });
     if (connected.connected < clients.length) ctx.log(`  only ${connected.connected} of ${clients.length} clients connected`);
     const settledFrom = now();
-    const settled = await quiet([server], ctx.options.quietMs);
+    const settled = await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
     ctx.log(
       `  ${server.target}: ${connected.connected} clients in their room after ${seconds(settledFrom - connectedFrom)}, ` +
         `${settled ? "quiet" : "still busy"} after ${seconds(now() - settledFrom)} more`,
@@ -121,6 +126,6 @@ export async function fanoutStep(
   } finally {
     await disconnectClients(ctx);
     // The departures (and any backlog) must not spill into the other target's next step.
-    if (!(await quiet([server], ctx.options.quietMs))) ctx.log(`  ${server.target}: still busy after its clients left`);
+    if (!(await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs))) ctx.log(`  ${server.target}: still busy after its clients left`);
   }
 }

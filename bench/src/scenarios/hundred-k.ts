@@ -34,7 +34,7 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
   try {
     const server = await startTarget("project", { ...ctx.settings, workers, redisUrl: redis.url }, ctx.namespace("project"));
     try {
-      await quiet([server], ctx.options.quietMs);
+      await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
       const rssBaselineBytes = treeRssBytes(server.pid);
       const room = "hundred-k";
       const specs: ClientSpec[] = [
@@ -50,7 +50,7 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
         `hundred-k: ${outcome.connected} of ${specs.length} connected in ${((now() - go) / 1000).toFixed(1)} s, ` +
           `${outcome.failed} failed, ${outcome.hanging} hanging`,
       );
-      await quiet([server], ctx.options.quietMs);
+      await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
       await sleep(ctx.options.idle.settleMs);
       const rssBytes = treeRssBytes(server.pid);
       const receivers = Math.max(0, outcome.connected - 1);

@@ -20,7 +20,7 @@ export async function runIdle(ctx: BenchContext): Promise<IdleStep[]> {
     for (const target of targetsInOrder(repetition)) {
       const server = await startTarget(target, ctx.settings, ctx.namespace(target));
       try {
-        await quiet([server], ctx.options.quietMs);
+        await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
         const rssBaselineBytes = treeRssBytes(server.pid);
         let asked = 0;
         let connected = 0;
@@ -33,7 +33,7 @@ export async function runIdle(ctx: BenchContext): Promise<IdleStep[]> {
           const outcome = await connectClients(ctx, target, more, { concurrency: connectConcurrency, timeoutMs: 60_000 });
           connected += outcome.connected;
           // Memory is read once what the arrivals set going (presence updates, say) is done.
-          await quiet([server], ctx.options.quietMs);
+          await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
           await sleep(ctx.options.idle.settleMs);
           const rssBytes = treeRssBytes(server.pid);
           const step: IdleStep = {

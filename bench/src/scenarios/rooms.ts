@@ -57,11 +57,16 @@ async function roomsRun(ctx: BenchContext, target: TargetName, repetition: numbe
   const namespace = ctx.namespace(target);
   const servers: TargetServer[] = [];
   try {
-    for (let i = 0; i < instances; i++) servers.push(await startTarget(target, ctx.settings, namespace));
+    // Started together: each waits mostly for its workers to load their code.
+    const starts = await Promise.allSettled(
+      Array.from({ length: instances }, async () => servers.push(await startTarget(target, ctx.settings, namespace))),
+    );
+    const failed = starts.find((start): start is PromiseRejectedResult => start.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
     const [first, second] = servers as [TargetServer, TargetServer];
     const clients = roomMembers(rooms, [first.port, second.port]);
     await connectClients(ctx, target, clients, { concurrency: connectConcurrency, timeoutMs: 60_000 });
-    await quiet(servers, ctx.options.quietMs);
+    await quiet(servers, ctx.options.quietMs, ctx.options.quietSampleMs);
 
     const countNow = async () => (await Promise.all(servers.map((server) => redisReceived(server, workers)))).flat();
     const before = await countNow();

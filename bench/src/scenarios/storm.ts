@@ -17,7 +17,7 @@ export async function runStorm(ctx: BenchContext): Promise<StormRun[]> {
   const storm = async (target: TargetName) => {
     const server = await startTarget(target, ctx.settings, ctx.namespace(target));
     try {
-      await quiet([server], ctx.options.quietMs);
+      await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
       const clients = Array.from({ length: count }, (_, i): ClientSpec => ({ name: `t${i}`, role: "idle", port: server.port }));
       const go = now();
       // Each generator opens its whole share at once.
@@ -32,7 +32,7 @@ export async function runStorm(ctx: BenchContext): Promise<StormRun[]> {
   // whichever server it meets: one storm first, not counted, so that the first measured
   // one (always the same target's) does not pay for it.
   const [first] = targetsInOrder(1);
-  if (first !== undefined) {
+  if (first !== undefined && ctx.options.storm.warmUp) {
     await storm(first);
     ctx.log(`storm: warm-up against the ${first} done, not counted`);
   }
