@@ -48,6 +48,8 @@ export interface ServerProcess {
    * `output: "memory"`; with "file", the last few lines read.
    */
   readonly lines: string[];
+  /** What the process has printed on stderr (its errors, with their causes), every line; empty with `output: "file"`. */
+  readonly stderr: string[];
   /** Calls `listener` with each line printed from now on; the returned function stops it. */
   onLine(listener: (line: string) => void): () => void;
   /** Resolves with the first line (in `lines` already, or to come) matching `pattern`. */
@@ -108,7 +110,12 @@ export function spawnServer(options: SpawnOptions = {}): ServerProcess {
   };
   // A file is read while someone listens; otherwise it only grows.
   const poller = file === undefined ? undefined : setInterval(() => listeners.size > 0 && file.read(take), pollMs);
-  for (const stream of [child.stdout, child.stderr]) onLines(stream, take);
+  const stderr: string[] = [];
+  onLines(child.stdout, take);
+  onLines(child.stderr, (line) => {
+    stderr.push(line);
+    take(line);
+  });
 
   const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 
@@ -141,6 +148,7 @@ export function spawnServer(options: SpawnOptions = {}): ServerProcess {
   const server: ServerProcess = {
     child,
     lines,
+    stderr,
     onLine,
     waitForLine,
     async workerOf(socketId, timeoutMs) {

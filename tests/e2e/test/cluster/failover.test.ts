@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { countEverything, expectEveryLineOnce, sendNumbered, slotOfRoom, startClusterChat, stopClusterChat } from "../support/cluster-chat.ts";
+import { countEverything, expectEveryLineOnce, printServerErrorsOnFailure, sendNumbered, slotOfRoom, startClusterChat, stopClusterChat } from "../support/cluster-chat.ts";
 
 describe("a Redis Cluster master killed (SIGKILL), failed over and started again while four writers on two servers fill one room", () => {
   afterEach(stopClusterChat, 60_000);
 
   it("delivers every acknowledged line exactly once, in id order, to every member and in the history; refused sends are retried", async () => {
     const chat = await startClusterChat();
+    printServerErrorsOnFailure(chat);
     let killed = "";
     let promoted = "";
     await sendNumbered(chat, {

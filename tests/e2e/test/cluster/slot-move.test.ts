@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sleep } from "@chat/test-kit";
-import { countEverything, expectEveryLineOnce, sendNumbered, slotOfRoom, startClusterChat, stopClusterChat } from "../support/cluster-chat.ts";
+import { countEverything, expectEveryLineOnce, printServerErrorsOnFailure, sendNumbered, slotOfRoom, startClusterChat, stopClusterChat } from "../support/cluster-chat.ts";
 
 describe("a busy room's slot moved to another master while four writers on two servers fill it", () => {
   afterEach(stopClusterChat, 60_000);
 
   it("delivers every acknowledged line exactly once, in id order, to every member and in the history; redirected sends are retried", async () => {
     const chat = await startClusterChat();
+    printServerErrorsOnFailure(chat);
     let moved = { from: 0, to: 0, keys: 0 };
     await sendNumbered(chat, {
       intervalMs: 150,

@@ -14,7 +14,7 @@ import {
   withRedis,
   within,
 } from "@chat/test-kit";
-import { expect } from "vitest";
+import { expect, onTestFailed } from "vitest";
 
 /*
  * The shared part of the Redis Cluster fault tests: a cluster of three masters with a replica
@@ -103,6 +103,20 @@ export async function startClusterChat({ writers: count = 4, room = "busy" } = {
   const joined = await socket.timeout(10_000).emitWithAck("room:join", { room });
   if (!joined.ok) throw new Error(`the listener could not join ${room}: ${joined.error.code}`);
   return { cluster, servers, room, prefix, writers, wire };
+}
+
+/**
+ * Called in a test: if it fails, prints what each server wrote on stderr, where the server
+ * logs every request it failed with its cause (an `internal` answer among the counts names
+ * nothing by itself).
+ */
+export function printServerErrorsOnFailure(chat: ClusterChat): void {
+  onTestFailed(() => {
+    for (const server of chat.servers) {
+      const pid = server.child.pid ?? "?";
+      console.error(`stderr of the server on port ${server.port} (pid ${pid}):\n${server.stderr.join("\n") || "(nothing)"}`);
+    }
+  });
 }
 
 export async function stopClusterChat(): Promise<void> {
