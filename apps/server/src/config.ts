@@ -144,6 +144,16 @@ const ConfigSchema = z.object({
    */
   MAX_BUFFERED_BYTES: wholeNumber(65_536, 1_000_000_000).default(1_048_576),
   /**
+   * How often the server pings each connection, in milliseconds (Engine.IO's heartbeat;
+   * clients learn it in the handshake). Each ping is a frame each way on every connection:
+   * at 25 s, 100,000 idle connections cost 4,000 round trips a second. Raise it for many
+   * idle connections per host, but keep it below every proxy's idle timeout on the way
+   * (nginx's proxy_read_timeout is 60 s unless set; deploy/ sets its balancers' timeouts).
+   */
+  PING_INTERVAL_MS: wholeNumber(1000, 600_000).default(25_000),
+  /** How long a connection may leave a ping unanswered before it is closed, in milliseconds. */
+  PING_TIMEOUT_MS: wholeNumber(1000, 600_000).default(20_000),
+  /**
    * The port of the operations endpoints (`/metrics`, the detailed `/readyz`); 0 picks a
    * free one (the log says which). The public port keeps only `/healthz` and a plain
    * `/readyz` for load balancers.
@@ -187,7 +197,8 @@ REDIS_WAIT_REPLICAS=1 with REDIS_CLUSTER_NODES and 0 with REDIS_URL, REDIS_WAIT_
 SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MAX_CONNECTIONS_PER_USER=20,
 EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
-MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, OPS_PORT=9464,
+MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, PING_INTERVAL_MS=25000,
+PING_TIMEOUT_MS=20000, OPS_PORT=9464,
 OPS_HOST=127.0.0.1, LOG_FORMAT=text,
 WEB_ROOT=<the web app's build, apps/web/dist beside the server package>.
 Without REDIS_URL or REDIS_CLUSTER_NODES the server uses ${defaultRedisUrl} when Redis

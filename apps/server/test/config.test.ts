@@ -5,6 +5,7 @@ import { ConfigError, parseConfig, waitReplicasOf } from "../src/config.ts";
 import {
   childPids,
   freePort,
+  pollingHandshake,
   type RedisServer,
   type RunningServer,
   type ServerProcess,
@@ -43,6 +44,11 @@ describe("chat-server refuses a bad configuration before it starts", () => {
     { title: "WORKERS=0", env: { WORKERS: "0" }, names: /WORKERS \(--workers\): expected a whole number from 1 to 256, got "0"/ },
     { title: "WORKERS=1.5", env: { WORKERS: "1.5" }, names: /WORKERS \(--workers\): expected a whole number/ },
     { title: "PORT=70000", env: { PORT: "70000" }, names: /PORT \(--port\): expected a whole number from 0 to 65535, got "70000"/ },
+    {
+      title: "PING_INTERVAL_MS=500",
+      env: { PING_INTERVAL_MS: "500" },
+      names: /PING_INTERVAL_MS \(--ping-interval-ms\): expected a whole number from 1000 to 600000, got "500"/,
+    },
     {
       title: "REDIS_URL=http://x",
       env: { REDIS_URL: "http://x" },
@@ -173,6 +179,14 @@ describe("flags win over the environment", () => {
     await server.stop("SIGKILL");
     server = await startServer({ env: { WORKERS: "1" } });
     expect(backlogOf(server.port)).toBe(Math.min(4096, somaxconn));
+  });
+
+  it("the heartbeat clients are told in the handshake is PING_INTERVAL_MS and PING_TIMEOUT_MS, 25 s and 20 s by default", async () => {
+    server = await startServer({ env: { WORKERS: "1", PING_INTERVAL_MS: "60000", PING_TIMEOUT_MS: "30000" } });
+    expect(await pollingHandshake(server.port)).toMatchObject({ pingInterval: 60_000, pingTimeout: 30_000 });
+    await server.stop("SIGKILL");
+    server = await startServer({ env: { WORKERS: "1" } });
+    expect(await pollingHandshake(server.port)).toMatchObject({ pingInterval: 25_000, pingTimeout: 20_000 });
   });
 
   it("--redis-url and --redis-prefix win over REDIS_URL and REDIS_PREFIX, in the workers too", async () => {

@@ -4,18 +4,19 @@ import { createSendLimiter, type SendLimiter, type UserBuckets } from "../limits
 import type { Retention } from "../messages/message-store.ts";
 import type { ChatAppOptions } from "./create-app.ts";
 
-/** The app's options that come from the configuration: who may connect, packet size, connections per process and per user, output per connection. */
+/** The app's options that come from the configuration: who may connect, packet size, connections per process and per user, output per connection, the heartbeat. */
 export const appOptionsOf = (
   config: Config,
 ): Pick<
   ChatAppOptions,
-  "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections" | "maxBufferedBytes"
+  "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections" | "maxBufferedBytes" | "heartbeat"
 > => ({
   ...accessOptions(config),
   maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
   maxConnections: config.MAX_CONNECTIONS_PER_WORKER,
   maxUserConnections: config.MAX_CONNECTIONS_PER_USER,
   maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+  heartbeat: { pingInterval: config.PING_INTERVAL_MS, pingTimeout: config.PING_TIMEOUT_MS },
 });
 
 /** The limits on every event: EVENT_RATE_PER_CONNECTION here, EVENT_RATE_PER_USER in `users` (Redis or memory). */

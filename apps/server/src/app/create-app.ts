@@ -44,6 +44,8 @@ export interface ChatAppOptions {
   maxUserConnections?: number;
   /** Bytes that may wait to be written to one connection before it is closed (`app/output-limit.ts`); unset, no limit. */
   maxBufferedBytes?: number;
+  /** Engine.IO's heartbeat: how often each connection is pinged, and how long it has to answer; unset, Engine.IO's defaults. */
+  heartbeat?: Pick<ServerOptions, "pingInterval" | "pingTimeout">;
 }
 
 /**
@@ -62,6 +64,7 @@ export function createChatApp(
     maxConnections,
     maxUserConnections,
     maxBufferedBytes,
+    heartbeat,
   }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
@@ -69,6 +72,7 @@ export function createChatApp(
     ...(adapter === undefined ? {} : { adapter }),
     ...(cors === undefined ? {} : { cors }),
     ...(maxPayloadBytes === undefined ? {} : { maxHttpBufferSize: maxPayloadBytes }),
+    ...heartbeat,
   });
   holdUpgradeWrites(httpServer);
   const deps = typeof makeDeps === "function" ? makeDeps(io) : makeDeps;

@@ -69,11 +69,24 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     labelNames: ["event"] as const,
     registers,
   });
+  /**
+   * Lines delivered since the last scrape, by event. A broadcast to a room of ten thousand
+   * counts ten thousand deliveries in one turn: plain additions here, handed to the counter
+   * when it is read, cost a fraction of a labelled increment each.
+   */
+  const deliveredSinceScrape = new Map<(typeof deliveredEvents)[number], number>(deliveredEvents.map((event) => [event, 0]));
   const messagesOut = new Counter({
     name: "chat_messages_out_total",
     help: "Chat lines delivered to connected sockets, one per receiving socket, by event (message:new, message:batch: each line of a batch, dm:new).",
     labelNames: ["event"] as const,
     registers,
+    collect() {
+      for (const [event, lines] of deliveredSinceScrape) {
+        if (lines === 0) continue;
+        this.inc({ event }, lines);
+        deliveredSinceScrape.set(event, 0);
+      }
+    },
   });
   const acks = new Counter({
     name: "chat_acks_total",
@@ -121,7 +134,7 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     },
     dropped: (code) => errors.inc({ code }),
     delivered: (event, args) => {
-      if (isDeliveredEvent(event)) messagesOut.inc({ event }, linesIn(event, args));
+      if (isDeliveredEvent(event)) deliveredSinceScrape.set(event, (deliveredSinceScrape.get(event) ?? 0) + linesIn(event, args));
     },
     eventRefused: (reason) => eventsRefused.inc({ reason }),
     handshakeRefused: (reason) => handshakesRefused.inc({ reason }),
