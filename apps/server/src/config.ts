@@ -148,7 +148,7 @@ const ConfigSchema = z.object({
    * clients learn it in the handshake). Each ping is a frame each way on every connection:
    * at 25 s, 100,000 idle connections cost 4,000 round trips a second. Raise it for many
    * idle connections per host, but keep it below every proxy's idle timeout on the way
-   * (nginx's proxy_read_timeout is 60 s unless set; deploy/ sets its balancers' timeouts).
+   * (nginx's proxy_read_timeout is 60 s unless set; deploy/'s HAProxy allows an hour).
    */
   PING_INTERVAL_MS: wholeNumber(1000, 600_000).default(25_000),
   /** How long a connection may leave a ping unanswered before it is closed, in milliseconds. */
