@@ -213,6 +213,8 @@ export interface HundredKRun {
   clients: number;
   workers: number;
   generators: number;
+  /** The server's heartbeat: each connection pinged this often (ms). */
+  pingIntervalMs: number;
   connected: number;
   failed: number;
   hanging: number;

@@ -424,6 +424,7 @@ function hundredK(figures: { bytesPerConnection?: number; p99?: number; lost?: n
     clients,
     workers: 8,
     generators: 8,
+    pingIntervalMs: 50_000,
     connected: figures.connected ?? clients,
     failed: 0,
     hanging: clients - (figures.connected ?? clients),

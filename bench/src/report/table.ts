@@ -232,6 +232,7 @@ function hundredKSection(result: BenchResult): string | null {
   const rows = [
     ["clients (one room; one of them sends)", count(run.clients)],
     ["server workers, generator processes", `${count(run.workers)}, ${count(run.generators)}`],
+    ["heartbeat (`PING_INTERVAL_MS`)", `${seconds(run.pingIntervalMs / 1000)} s`],
     ["connected, failed, hanging", `${count(run.connected)}, ${count(run.failed)}, ${count(run.hanging)}`],
     ["all connected after", run.secondsToAllConnected === null ? "never" : `${seconds(run.secondsToAllConnected)} s`],
     ["server memory per connection above baseline", `${kibText(run.bytesPerConnection)} KiB`],

@@ -25,14 +25,19 @@ export const presenceRefreshSeconds = 5;
  * redis-server of the scenario's own, so that nothing else's count) and the workers' CPU.
  */
 export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
-  const { clients, perProcess, concurrency, messages, idleSeconds, connectTimeoutMs } = ctx.options.hundredK;
+  const { clients, perProcess, concurrency, pingIntervalMs, messages, idleSeconds, connectTimeoutMs } = ctx.options.hundredK;
   const processes = Math.max(2, Math.ceil(clients / perProcess));
   const workers = processes;
   const redis = await startRedisServer();
   const fleet = await Fleet.start(processes);
   const big: BenchContext = { ...ctx, fleet };
   try {
-    const server = await startTarget("project", { ...ctx.settings, workers, redisUrl: redis.url }, ctx.namespace("project"));
+    // The heartbeat at this scale: at the default 25 s, 100,000 connections' pings and pongs
+    // alone take a good part of two cores (the README's settings table).
+    const server = await startTarget("project", { ...ctx.settings, workers, redisUrl: redis.url }, ctx.namespace("project"), {
+      REDIS_URL: redis.url,
+      PING_INTERVAL_MS: String(pingIntervalMs),
+    });
     try {
       await quiet([server], ctx.options.quietMs, ctx.options.quietSampleMs);
       const rssBaselineBytes = treeRssBytes(server.pid);
@@ -105,6 +110,7 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
           clients: specs.length,
           workers,
           generators: processes,
+          pingIntervalMs,
           connected: outcome.connected,
           failed: outcome.failed,
           hanging: outcome.hanging,
