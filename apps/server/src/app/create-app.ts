@@ -18,6 +18,7 @@ import { countingAcks, noMetrics } from "../ops/metrics.ts";
 import { keepPresence } from "../presence/keeper.ts";
 import { announced } from "../presence/notices.ts";
 import { trimConnection } from "../seams/connection-trim.ts";
+import { compactListeners } from "../seams/listener-arrays.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { holdUpgradeWrites, TurnWebSocketServer } from "./turn-writes.ts";
 import { onlineScope } from "../presence/presence-store.ts";
@@ -175,6 +176,8 @@ export function createChatApp(
     socket.onAnyOutgoing(onSent);
     socket.on("disconnecting", onDisconnecting);
     socket.on("disconnect", onDisconnect);
+    // Last of the listeners: the lists that hold them, and the opening's, at their own length.
+    compactListeners(socket);
     void socket.join([roomOf(defaultRoom), userRoomOf(user)]);
     // Both at once: one round trip. Redis runs them in order, as it would one after the other.
     const session = { user, socketId: socket.id };
