@@ -8,6 +8,7 @@ import { defineHandler, splitAck, whoIs, withinEventLimit, type HandlerContext }
 import { createActions } from "../handlers/index.ts";
 import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
+import { sweepEveryMs } from "../limits/token-bucket.ts";
 import { limitUserConnections } from "../limits/user-connection-limit.ts";
 import { createRefusalLog } from "../logging/refusal-log.ts";
 import { limitOutput } from "./output-limit.ts";
@@ -87,6 +88,12 @@ export function createChatApp(
   const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], context)] as const));
   const handshakeRefusals = createRefusalLog(log, { what: "handshakes" });
   const stopPresence = keepPresence(io, presence, log);
+  // Quiet connections' rate buckets go even when no event comes to sweep them on its way.
+  const bucketSweeper = setInterval(() => {
+    deps.limiter.sweep();
+    deps.eventLimiter.sweep();
+  }, sweepEveryMs);
+  bucketSweeper.unref();
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
   const bestEffort = (what: string, work: Promise<unknown>) =>
@@ -201,6 +208,7 @@ export function createChatApp(
       draining = true;
       if (!(await inFlight.idle(drainTimeoutMs))) log.error(`requests still unanswered after ${drainTimeoutMs} ms`);
       stopPresence();
+      clearInterval(bucketSweeper);
       io.local.disconnectSockets();
       // Closing the server would discard the disconnect packets still being written: give
       // the clients a moment to receive them and hang up.
