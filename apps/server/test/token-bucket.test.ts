@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSendLimiter, describeRefusal, MemoryUserBuckets } from "../src/limits/send-limiter.ts";
-import { Buckets, rateOf, TokenBucket } from "../src/limits/token-bucket.ts";
+import { Buckets, rateOf, sweepEveryMs, TokenBucket } from "../src/limits/token-bucket.ts";
 
 /** The buckets on a clock the test moves by hand. */
 const clock = () => {
@@ -33,6 +33,30 @@ describe("token buckets", () => {
     time.advance(10_000);
     buckets.take("c");
     expect(buckets.size).toBe(1);
+  });
+
+  it("forget keys whose bucket has filled up again when swept, with no take to do it", () => {
+    const time = clock();
+    const buckets = new Buckets(rateOf(1), time.now);
+    buckets.take("a");
+    buckets.take("b");
+    // Within the sweep interval nothing goes; nor does a bucket not yet full again.
+    time.advance(sweepEveryMs - 1);
+    buckets.sweep();
+    expect(buckets.size).toBe(2);
+    buckets.take("b");
+    buckets.take("b");
+    buckets.take("b");
+    time.advance(1);
+    buckets.sweep();
+    expect(buckets.size).toBe(1);
+    // Once "b" is full again too, the next sweep lets go of it: a quiet key keeps no bucket.
+    time.advance(sweepEveryMs);
+    buckets.sweep();
+    expect(buckets.size).toBe(0);
+    // And a key that comes back starts with a full bucket, as a new one.
+    for (let i = 0; i < 3; i++) expect(buckets.take("b")).toEqual({ ok: true });
+    expect(buckets.take("b").ok).toBe(false);
   });
 });
 

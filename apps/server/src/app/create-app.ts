@@ -8,6 +8,7 @@ import { defineHandler, splitAck, whoIs, withinEventLimit, type HandlerContext }
 import { createActions } from "../handlers/index.ts";
 import { leaveRoom } from "../handlers/room-leave.ts";
 import { limitConnections } from "../limits/connection-limit.ts";
+import { sweepEveryMs } from "../limits/token-bucket.ts";
 import { limitUserConnections } from "../limits/user-connection-limit.ts";
 import { createRefusalLog } from "../logging/refusal-log.ts";
 import { limitOutput } from "./output-limit.ts";
@@ -18,6 +19,7 @@ import { countingAcks, noMetrics } from "../ops/metrics.ts";
 import { keepPresence } from "../presence/keeper.ts";
 import { announced } from "../presence/notices.ts";
 import { trimConnection } from "../seams/connection-trim.ts";
+import { compactListeners } from "../seams/listener-arrays.ts";
 import { chatRoomsOf, roomOf, userRoomOf } from "./rooms.ts";
 import { holdUpgradeWrites, TurnWebSocketServer } from "./turn-writes.ts";
 import { onlineScope } from "../presence/presence-store.ts";
@@ -90,6 +92,12 @@ export function createChatApp(
   const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], context)] as const));
   const handshakeRefusals = createRefusalLog(log, { what: "handshakes" });
   const stopPresence = keepPresence(io, presence, log);
+  // Quiet connections' rate buckets go even when no event comes to sweep them on its way.
+  const bucketSweeper = setInterval(() => {
+    deps.limiter.sweep();
+    deps.eventLimiter.sweep();
+  }, sweepEveryMs);
+  bucketSweeper.unref();
 
   /** Presence is best effort at the edges: a failure is logged, and expiry mends it later. */
   const bestEffort = (what: string, work: Promise<unknown>) =>
@@ -179,6 +187,8 @@ export function createChatApp(
     socket.onAnyOutgoing(onSent);
     socket.on("disconnecting", onDisconnecting);
     socket.on("disconnect", onDisconnect);
+    // Last of the listeners: the lists that hold them, and the opening's, at their own length.
+    compactListeners(socket);
     void socket.join([roomOf(defaultRoom), userRoomOf(user)]);
     // Both at once: one round trip. Redis runs them in order, as it would one after the other.
     const session = { user, socketId: socket.id };
@@ -202,6 +212,7 @@ export function createChatApp(
       draining = true;
       if (!(await inFlight.idle(drainTimeoutMs))) log.error(`requests still unanswered after ${drainTimeoutMs} ms`);
       stopPresence();
+      clearInterval(bucketSweeper);
       io.local.disconnectSockets();
       // Closing the server would discard the disconnect packets still being written: give
       // the clients a moment to receive them and hang up.

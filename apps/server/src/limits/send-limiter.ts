@@ -15,6 +15,8 @@ export type SendVerdict =
  */
 export interface SendLimiter {
   take(user: UserName, socketId: string): Promise<SendVerdict>;
+  /** Lets go of the connections' buckets that have filled up again (see `Buckets#sweep`). */
+  sweep(): void;
 }
 
 /**
@@ -51,6 +53,7 @@ export class MemoryUserBuckets implements UserBuckets {
 export function createSendLimiter(perConnection: number, users: UserBuckets, now?: () => number): SendLimiter {
   const connections = new Buckets(rateOf(perConnection), now);
   return {
+    sweep: () => connections.sweep(),
     async take(user, socketId) {
       const connection = connections.take(socketId);
       if (!connection.ok) {

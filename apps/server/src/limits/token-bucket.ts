@@ -63,12 +63,12 @@ export class TokenBucket {
 }
 
 /** How often a `Buckets` drops the buckets that have filled up again. */
-const sweepEveryMs = 10_000;
+export const sweepEveryMs = 10_000;
 
 /**
  * Buckets by key (a socket id, a user), in memory. A key's bucket is made on its first take
- * and dropped once it is full again, so memory follows the keys that sent in the last
- * few seconds, and nobody has to say when a key is gone.
+ * and dropped once it is full again (at the next take or `sweep` after that), so memory
+ * follows the keys that sent in the last few seconds, and nobody has to say when a key is gone.
  */
 export class Buckets {
   readonly #rate: Rate;
@@ -93,7 +93,7 @@ export class Buckets {
 
   take(key: string): Take {
     const now = this.#now();
-    this.#sweep(now);
+    this.#sweepAt(now);
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
       bucket = new TokenBucket(this.#rate, now);
@@ -106,7 +106,16 @@ export class Buckets {
     this.#buckets.get(key)?.refund(this.#now());
   }
 
-  #sweep(now: number): void {
+  /**
+   * Drops the buckets that have filled up again, at most once every `sweepEveryMs`. Takes do
+   * it too; this is for when none come: after a storm of connections, each with a bucket of
+   * its first event, nothing else would let go of them while their connections stay quiet.
+   */
+  sweep(): void {
+    this.#sweepAt(this.#now());
+  }
+
+  #sweepAt(now: number): void {
     if (now - this.#sweptAt < sweepEveryMs) return;
     this.#sweptAt = now;
     for (const [key, bucket] of this.#buckets) if (bucket.isFull(now)) this.#buckets.delete(key);
