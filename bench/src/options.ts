@@ -110,8 +110,8 @@ comparing them; writes latest.json and fanout-latency.svg.
   --hundred-k-per-process <n>  its connections per worker and per generator (default 12500): workers
                        and generators are clients ÷ this, at least 2
   --hundred-k-concurrency <n>  its connections each generator opens at once (default 250)
-  --hundred-k-ping-interval <ms>  the server's PING_INTERVAL_MS in it (default 50000; the
-                       server's own default is 25000)
+  --hundred-k-ping-interval <ms>  the server's PING_INTERVAL_MS in it (default 25000, the
+                       server's own)
   --cpu-prof           write CPU profiles of every server's processes to <out>/profiles/<target>
   --smoke              a tiny run that checks the harness works, in a few minutes
   --help               show this help`;
@@ -221,7 +221,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | "help" {
       clients: whole("hundred-k-clients", text("hundred-k-clients"), smoke ? 100 : 100_000),
       perProcess: whole("hundred-k-per-process", text("hundred-k-per-process"), 12_500),
       concurrency: whole("hundred-k-concurrency", text("hundred-k-concurrency"), smoke ? 20 : 250),
-      pingIntervalMs: whole("hundred-k-ping-interval", text("hundred-k-ping-interval"), 50_000, 1000),
+      pingIntervalMs: whole("hundred-k-ping-interval", text("hundred-k-ping-interval"), 25_000, 1000),
       messages: smoke ? 2 : 10,
       idleSeconds: smoke ? 2 : 20,
       connectTimeoutMs: smoke ? 60_000 : 1_500_000,
