@@ -38,6 +38,9 @@ describe("chat while the room's lines arrive in batches", () => {
         SEND_RATE_PER_USER: "100000",
         EVENT_RATE_PER_CONNECTION: "100000",
         EVENT_RATE_PER_USER: "100000",
+        // The gate holds Redis on purpose, for as long as the CLI takes to send on a busy
+        // machine: no request may give up on it meanwhile.
+        REDIS_TIMEOUT_MS: "60000",
         REDIS_URL: gate.url,
       },
     });
