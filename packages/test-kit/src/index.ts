@@ -1,6 +1,6 @@
 export { sourceFlags, fromSource, serverMain, clientMain, clientDir } from "./source.ts";
 export { sleep, waitUntil, pollUntil, within, boundedOr } from "./time.ts";
-export { freePort } from "./ports.ts";
+export { acceptsConnections, freePort } from "./ports.ts";
 export { onLines } from "./lines.ts";
 export {
   childPids,

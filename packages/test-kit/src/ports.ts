@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 
 /**
  * Ports this process has handed out lately. The system may give a port just closed to the
@@ -54,3 +54,14 @@ export async function freePort(): Promise<number> {
   if (port === undefined) throw new Error("no port");
   return port;
 }
+
+/** Whether something on this host accepts a TCP connection on `port` right now. */
+export const acceptsConnections = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });

@@ -1,21 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { boundedOr, fromSource, serverMain, spawnCli, spawnServer, stopAllClis, type ServerProcess } from "@chat/test-kit";
+import { acceptsConnections, boundedOr, fromSource, serverMain, spawnCli, spawnServer, stopAllClis, type ServerProcess } from "@chat/test-kit";
 
 /** `pnpm demo`'s program, run from source as its package's start script does. */
 const demoMain = fileURLToPath(new URL("../../../deploy/demo/src/main.ts", import.meta.url));
-
-const accepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 
 /** Every port the demo's summary names (Redis, the instances, their operations ports, HAProxy). */
 const portsIn = (lines: readonly string[]): number[] => {
@@ -78,7 +67,7 @@ describe("pnpm demo", () => {
     expect(exit, demo.lines.join("\n")).toEqual({ code: 0, signal: null });
     expect(demo.lines).toContain("demo stopped; nothing of it is left running");
     const listening = [];
-    for (const port of ports) if (await accepts(port)) listening.push(port);
+    for (const port of ports) if (await acceptsConnections(port)) listening.push(port);
     expect(listening, "ports of the demo still answering after it stopped").toEqual([]);
   }, 240_000);
 });

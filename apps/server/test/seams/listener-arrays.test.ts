@@ -1,10 +1,6 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatSocket } from "../../src/app/chat-socket.ts";
-import type { ChatApp } from "../../src/app/create-app.ts";
 import { createMemoryChatApp } from "../../src/app/memory-app.ts";
-import { parseConfig } from "../../src/config.ts";
 import { websocketOf } from "../../src/seams/engine-websocket.ts";
 import {
   compactListeners,
@@ -16,7 +12,8 @@ import {
 } from "../../src/seams/listener-arrays.ts";
 import { socketOf } from "../../src/seams/ws-raw-socket.ts";
 import { noMetrics, type ChatMetrics } from "../../src/ops/metrics.ts";
-import { connectClient, waitFor, waitUntil, type TestClient } from "@chat/test-kit";
+import { waitFor, waitUntil, type TestClient } from "@chat/test-kit";
+import { startInProcessApp } from "../support/in-process-app.ts";
 
 /*
  * Canary of seams/listener-arrays.ts, on live connections of an in-process server: every list
@@ -58,40 +55,23 @@ function listsOf(socket: ChatSocket): Lists {
   };
 }
 
-const silent = { info: () => {}, error: () => {} };
-
 describe("copying a connection's lists of listeners to their own length", () => {
-  let http: HttpServer;
-  let app: ChatApp;
-  let url: string;
-  const clients: TestClient[] = [];
-  let delivered = 0;
-
-  beforeAll(async () => {
-    const parsed = parseConfig({}, []);
-    if (parsed.help) throw new Error("unreachable: no --help given");
-    http = createServer();
+  /** The chat app in this process, counting what it delivers. */
+  const start = async () => {
+    let delivered = 0;
     const metrics: ChatMetrics = { ...noMetrics, delivered: () => void delivered++ };
-    app = createMemoryChatApp(http, parsed.config, { log: silent, metrics });
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  });
-  afterEach(() => clients.splice(0).forEach((client) => client.close()));
-  afterAll(async () => {
-    await app?.close();
-    http?.closeAllConnections();
-  });
-
-  const serverSocketOf = (client: TestClient) => {
-    const socket = app.io.sockets.sockets.get(client.id ?? "");
-    if (socket === undefined) throw new Error(`no server socket for ${client.id}`);
-    return socket;
+    const started = await startInProcessApp({ app: (http, config, deps) => createMemoryChatApp(http, config, { ...deps, metrics }) });
+    const serverSocketOf = (client: TestClient) => {
+      const socket = started.app.io.sockets.sockets.get(client.id ?? "");
+      if (socket === undefined) throw new Error(`no server socket for ${client.id}`);
+      return socket;
+    };
+    return { ...started, serverSocketOf, delivered: () => delivered };
   };
 
   it("finds every list where it looks, as arrays, and copies each with the same listeners in it", async () => {
-    const client = await connectClient(url, "Lists", { transports: ["websocket"] });
-    clients.push(client);
-    const socket = serverSocketOf(client);
+    const { connect, serverSocketOf } = await start();
+    const socket = serverSocketOf(await connect("Lists"));
     const before = listsOf(socket);
     // What the server and the packages put there: one listener of any event and one of any
     // outgoing packet (the app's), the decoder's listener, the transport's clean-up; and the
@@ -113,26 +93,26 @@ describe("copying a connection's lists of listeners to their own length", () => 
   });
 
   it("leaves connections working: events reach their handlers, what they are sent arrives and is counted, a departure is seen", async () => {
-    const sender = await connectClient(url, "Sender", { transports: ["websocket"] });
-    const receiver = await connectClient(url, "Receiver", { transports: ["websocket"] });
-    clients.push(sender, receiver);
+    const { app, connect, delivered } = await start();
+    const sender = await connect("Sender");
+    const receiver = await connect("Receiver");
     for (const client of [sender, receiver]) {
       expect(await client.emitWithAck("room:join", { room: "copied" })).toMatchObject({ ok: true, data: { room: "copied" } });
     }
-    const countedBefore = delivered;
+    const countedBefore = delivered();
     const arrival = waitFor(receiver, "message:new");
     expect(await sender.emitWithAck("message:send", { room: "copied", text: "still here", clientId: "copied-1" })).toMatchObject({ ok: true });
     const [line] = await arrival;
     expect(line).toMatchObject({ room: "copied", text: "still here" });
-    expect(delivered).toBeGreaterThan(countedBefore);
+    expect(delivered()).toBeGreaterThan(countedBefore);
     const id = sender.id ?? "";
     sender.close();
     await waitUntil("the server to see the sender leave", () => (app.io.sockets.sockets.has(id) ? undefined : true), 5_000);
   });
 
   it("over polling, then upgraded: the WebSocket's lists are copied on the upgrade, and the connection works", async () => {
-    const client = await connectClient(url, "Upgrade", { transports: ["polling", "websocket"] });
-    clients.push(client);
+    const { connect, serverSocketOf } = await start();
+    const client = await connect("Upgrade", { transports: ["polling", "websocket"] });
     const socket = serverSocketOf(client);
     if (socket.conn.transport.name !== "websocket") {
       await new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { connect } from "node:net";
+import { acceptsConnections } from "../ports.ts";
 import { onLines } from "../lines.ts";
 import { isAlive, processTree } from "../processes/proc.ts";
 import { boundedOr, pollUntil } from "../time.ts";
@@ -23,16 +23,6 @@ const running = new Set<RunningBalancer>();
 export const stopAllBalancers = async (): Promise<void> => {
   await Promise.all([...running].map((balancer) => balancer.stop()));
 };
-
-const accepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
 
 /**
  * Runs `command` in the foreground and waits until `port` accepts connections; a balancer
@@ -84,7 +74,7 @@ export async function runBalancer(
   running.add(balancer);
   let gone = false;
   void exited.then(() => (gone = true));
-  const listening = await pollUntil(async () => gone || (await accepts(port)), startTimeoutMs);
+  const listening = await pollUntil(async () => gone || (await acceptsConnections(port)), startTimeoutMs);
   if (gone || !listening) {
     await balancer.stop();
     throw new Error(`${kind} did not start listening on port ${port}:\n${lines.join("\n")}`);
