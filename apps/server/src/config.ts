@@ -101,9 +101,10 @@ const ConfigSchema = z.object({
   MAX_CONNECTIONS_PER_WORKER: wholeNumber(1, 1_000_000).default(10_000),
   /**
    * Connections one user may hold at once, over every worker and host (counted in Redis;
-   * a worker that dies takes its connections off the count within 15 s). The next
-   * handshake is refused with `unavailable`. Enough for a person's devices and tabs; lower
-   * it where each user is one program.
+   * a worker that dies takes its connections off the count within PRESENCE_TTL_MS and
+   * PRESENCE_REFRESH_MS, 20 s by default). The next handshake is refused with
+   * `unavailable`. Enough for a person's devices and tabs; lower it where each user is one
+   * program.
    */
   MAX_CONNECTIONS_PER_USER: wholeNumber(1, 100_000).default(20),
   /**
@@ -154,6 +155,21 @@ const ConfigSchema = z.object({
   /** How long a connection may leave a ping unanswered before it is closed, in milliseconds. */
   PING_TIMEOUT_MS: wholeNumber(1000, 600_000).default(20_000),
   /**
+   * How long the users of a process that died without a word (killed, its host lost) are
+   * still shown present, in milliseconds: its sessions in Redis live this long after its
+   * last refresh, then another process sweeps them at its next refresh and their rooms hear
+   * `presence:left`. Longer than PRESENCE_REFRESH_MS, with room for a refresh that is late
+   * (a busy process, a slow Redis): one that lapses has the process taken for dead.
+   * The same in every process.
+   */
+  PRESENCE_TTL_MS: wholeNumber(100, 3_600_000).default(15_000),
+  /**
+   * How often each process refreshes its presence in Redis and sweeps that of dead
+   * processes, in milliseconds: a dead process's users are gone within PRESENCE_TTL_MS and
+   * this. Each refresh is one Redis call a process, whatever it holds.
+   */
+  PRESENCE_REFRESH_MS: wholeNumber(100, 600_000).default(5_000),
+  /**
    * The port of the operations endpoints (`/metrics`, the detailed `/readyz`); 0 picks a
    * free one (the log says which). The public port keeps only `/healthz` and a plain
    * `/readyz` for load balancers.
@@ -198,8 +214,8 @@ SHUTDOWN_TIMEOUT_MS=10000, AUTH_MODE=trust, MAX_CONNECTIONS_PER_WORKER=10000, MA
 EVENT_RATE_PER_CONNECTION=20, EVENT_RATE_PER_USER=50, SEND_RATE_PER_CONNECTION=10,
 SEND_RATE_PER_USER=20, HISTORY_MAX_AGE_SECONDS=2592000 (30 days), ROOM_IDLE_TTL_SECONDS=2592000,
 MAX_ROOMS_PER_USER_PER_DAY=20, MAX_PAYLOAD_BYTES=100000, MAX_BUFFERED_BYTES=1048576, PING_INTERVAL_MS=25000,
-PING_TIMEOUT_MS=20000, OPS_PORT=9464,
-OPS_HOST=127.0.0.1, LOG_FORMAT=text,
+PING_TIMEOUT_MS=20000, PRESENCE_TTL_MS=15000 (longer than PRESENCE_REFRESH_MS), PRESENCE_REFRESH_MS=5000,
+OPS_PORT=9464, OPS_HOST=127.0.0.1, LOG_FORMAT=text,
 WEB_ROOT=<the web app's build, apps/web/dist beside the server package>.
 Without REDIS_URL or REDIS_CLUSTER_NODES the server uses ${defaultRedisUrl} when Redis
 answers there, and otherwise runs as a single process that is not scaled out.`;
@@ -212,6 +228,12 @@ function conflictIn(config: Config): string | undefined {
   }
   if (config.REDIS_URL !== undefined && config.REDIS_CLUSTER_NODES !== undefined) {
     return `${named("REDIS_URL")} and ${named("REDIS_CLUSTER_NODES")}: set one of them, not both`;
+  }
+  if (config.PRESENCE_TTL_MS <= config.PRESENCE_REFRESH_MS) {
+    return (
+      `${named("PRESENCE_TTL_MS")}: must be longer than ${named("PRESENCE_REFRESH_MS")}, ` +
+      `or every process is taken for dead between two refreshes; got ${config.PRESENCE_TTL_MS} and ${config.PRESENCE_REFRESH_MS}`
+    );
   }
   return undefined;
 }

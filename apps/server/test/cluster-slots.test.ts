@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   clientsOnDifferentWorkers,
   connectClient,
+  quickPresence,
+  quickPresenceEnv,
   type RedisCluster,
   type RunningServer,
   startRedisCluster,
@@ -15,7 +17,6 @@ import { roomLogKey } from "../src/messages/message-keys.ts";
 import { RedisMessageStore } from "../src/messages/redis-message-store.ts";
 import { RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
 import { adapterEnvelope } from "../src/seams/adapter-envelope.ts";
-import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
 import { LuaScript } from "../src/redis/lua-script.ts";
 import type { RedisCommands } from "../src/redis/redis-commands.ts";
 import { redisErrors } from "./support/redis-errors.ts";
@@ -50,7 +51,8 @@ describe.each([
     const redisAt = masters === 1 ? { REDIS_URL: redisCluster.nodes[0]?.url } : { REDIS_CLUSTER_NODES: redisCluster.seeds, REDIS_WAIT_REPLICAS: "0" };
     server = await startServer({
       workers: 2,
-      env: { ...redisAt, MAX_CONNECTIONS_PER_USER: "2", MAX_ROOMS_PER_USER_PER_DAY: "3" },
+      // Presence that expires in seconds: the dead process's session is swept sooner.
+      env: { ...redisAt, ...quickPresenceEnv, MAX_CONNECTIONS_PER_USER: "2", MAX_ROOMS_PER_USER_PER_DAY: "3" },
     });
     const pair = await clientsOnDifferentWorkers(server.url, (id) => server.workerOf(id), ["Ann", "Bob"]);
     ({ a: ann, b: bob } = pair);
@@ -74,10 +76,10 @@ describe.each([
         ? await createClient({ url: redisCluster.nodes[0]?.url }).connect()
         : await createCluster({ rootNodes: redisCluster.nodes.map(({ url }) => ({ url })) }).connect();
     closeGhost = async () => void (await ghostRedis.quit());
-    const ghost = new RedisPresenceStore(ghostRedis, server.prefix);
+    const ghost = new RedisPresenceStore(ghostRedis, server.prefix, quickPresence);
     await ghost.enter({ scope: roomOf(room), user: "Ghost", socketId: "ghost-socket" });
     expect((await ok(bob, "presence:who", { room })).users).toEqual(["Ann", "Bob", "Ghost"]);
-    await atBob.next("presence:left", (change) => change.user === "Ghost", presenceTtlMs + 2 * presenceRefreshMs + 5_000);
+    await atBob.next("presence:left", (change) => change.user === "Ghost", quickPresence.ttlMs + 2 * quickPresence.refreshMs + 5_000);
     expect((await ok(ann, "presence:who", { room })).users).toEqual(["Ann", "Bob"]);
   }, 60_000);
 

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, waitReplicasOf } from "../src/config.ts";
 import {
   childPids,
+  connectClient,
   freePort,
   pollingHandshake,
   type RedisServer,
@@ -84,6 +85,11 @@ describe("chat-server refuses a bad configuration before it starts", () => {
       args: ["--redis-wait-timeout-ms=5"],
       names: /REDIS_WAIT_TIMEOUT_MS \(--redis-wait-timeout-ms\): expected a whole number from 10 to 60000, got "5"/,
     },
+    {
+      title: "PRESENCE_TTL_MS no longer than PRESENCE_REFRESH_MS",
+      env: { PRESENCE_TTL_MS: "5000", PRESENCE_REFRESH_MS: "5000" },
+      names: /PRESENCE_TTL_MS \(--presence-ttl-ms\): must be longer than PRESENCE_REFRESH_MS \(--presence-refresh-ms\).*got 5000 and 5000/,
+    },
     { title: "--workers abc", args: ["--workers", "abc"], names: /WORKERS \(--workers\): expected a whole number, got "abc"/ },
     { title: "--port=-1", args: ["--port=-1"], names: /PORT \(--port\): expected a whole number from 0 to 65535, got "-1"/ },
   ];
@@ -138,6 +144,8 @@ describe("chat-server refuses a bad configuration before it starts", () => {
       ["--history-max-age-seconds", "HISTORY_MAX_AGE_SECONDS"],
       ["--room-idle-ttl-seconds", "ROOM_IDLE_TTL_SECONDS"],
       ["--max-rooms-per-user-per-day", "MAX_ROOMS_PER_USER_PER_DAY"],
+      ["--presence-ttl-ms", "PRESENCE_TTL_MS"],
+      ["--presence-refresh-ms", "PRESENCE_REFRESH_MS"],
     ]) {
       expect(stdout).toMatch(new RegExp(`${flag}\\s+${variable}\\b`));
     }
@@ -187,6 +195,33 @@ describe("flags win over the environment", () => {
     await server.stop("SIGKILL");
     server = await startServer({ env: { WORKERS: "1" } });
     expect(await pollingHandshake(server.port)).toMatchObject({ pingInterval: 25_000, pingTimeout: 20_000 });
+  });
+
+  it("a worker's presence lives PRESENCE_TTL_MS past its last refresh in Redis, 15 s by default", async () => {
+    /** How long from now the worker's entry in the list of processes lasts without another beat. */
+    const presenceLeftMs = async (prefix: string) => {
+      const key = `${prefix}:presence:{processes}`;
+      const reply = await waitUntil("the worker listed among the processes", () => {
+        const lines = execFileSync("redis-cli", ["-p", String(redis.port), "zrange", key, "0", "-1", "withscores"], { encoding: "utf8" });
+        const [, score] = lines.trim().split("\n");
+        return score === undefined ? undefined : Number(score);
+      });
+      return reply - Date.now();
+    };
+    // Each beat sets it to the TTL from then; beats come every PRESENCE_REFRESH_MS (5 s here).
+    const longer = uniquePrefix();
+    server = await startServer({ env: { WORKERS: "1", REDIS_URL: redis.url, REDIS_PREFIX: longer, PRESENCE_TTL_MS: "60000" } });
+    (await connectClient(server.url, "A")).close();
+    const setLeft = await presenceLeftMs(longer);
+    expect(setLeft).toBeLessThanOrEqual(60_000);
+    expect(setLeft).toBeGreaterThan(60_000 - 2 * 5_000);
+    await server.stop("SIGKILL");
+    const byDefault = uniquePrefix();
+    server = await startServer({ env: { WORKERS: "1", REDIS_URL: redis.url, REDIS_PREFIX: byDefault } });
+    (await connectClient(server.url, "A")).close();
+    const defaultLeft = await presenceLeftMs(byDefault);
+    expect(defaultLeft).toBeLessThanOrEqual(15_000);
+    expect(defaultLeft).toBeGreaterThan(15_000 - 2 * 5_000);
   });
 
   it("--redis-url and --redis-prefix win over REDIS_URL and REDIS_PREFIX, in the workers too", async () => {
@@ -259,6 +294,20 @@ describe("parseConfig", () => {
     expect(() => parseConfig({ REDIS_URL: "redis://a:1" }, ["--redis-cluster-nodes=redis://b:2"])).toThrowError(
       /REDIS_URL \(--redis-url\) and REDIS_CLUSTER_NODES \(--redis-cluster-nodes\): set one of them, not both/,
     );
+  });
+
+  it("presence: a 15 s TTL and a 5 s refresh by default, each settable, the TTL longer than the refresh", () => {
+    expect(parseConfig({}, [])).toMatchObject({ config: { PRESENCE_TTL_MS: 15_000, PRESENCE_REFRESH_MS: 5_000 } });
+    expect(parseConfig({ PRESENCE_TTL_MS: "3000" }, ["--presence-refresh-ms", "1000"])).toMatchObject({
+      config: { PRESENCE_TTL_MS: 3000, PRESENCE_REFRESH_MS: 1000 },
+    });
+    expect(() => parseConfig({ PRESENCE_REFRESH_MS: "50" }, [])).toThrowError(
+      /PRESENCE_REFRESH_MS \(--presence-refresh-ms\): expected a whole number from 100 to 600000, got "50"/,
+    );
+    expect(() => parseConfig({ PRESENCE_TTL_MS: "4000" }, [])).toThrowError(
+      /PRESENCE_TTL_MS \(--presence-ttl-ms\): must be longer than PRESENCE_REFRESH_MS \(--presence-refresh-ms\).*got 4000 and 5000/,
+    );
+    expect(() => parseConfig({}, ["--presence-ttl-ms=1000", "--presence-refresh-ms=1000"])).toThrowError(ConfigError);
   });
 
   it("refuses positional arguments and unknown flags", () => {

@@ -1,7 +1,17 @@
 import { limits } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { childPids, connectClient, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
+import {
+  childPids,
+  connectClient,
+  isAlive,
+  killIfSame,
+  quickPresence,
+  quickPresenceEnv,
+  sleep,
+  startTimeOf,
+  type TestClient,
+  waitUntil,
+} from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";
@@ -22,7 +32,7 @@ const quietMs = 1_000;
  * worker 2) watch; `max - 3` fillers bring the members to `max - 1`. Then A arrives (the
  * room holds `max`: announced), B arrives (`max + 1`: not announced), B goes (back to `max`:
  * not announced), A goes (`max - 1`: announced); the lobby, which everyone is in, counts the
- * same way.
+ * same way. Presence expires in seconds (`quickPresence`), for the crashed instance's user.
  */
 describe(`rooms of more than ${max} users announce nobody`, () => {
   let topology: Topology;
@@ -34,7 +44,7 @@ describe(`rooms of more than ${max} users announce nobody`, () => {
   let recorders: Recorder[] = [];
 
   beforeAll(async () => {
-    topology = await startTopology();
+    topology = await startTopology(quickPresenceEnv);
     o = await topology.connect("O", "one:1");
     p = await topology.connect("P", "one:2");
     fillers.push(
@@ -140,7 +150,7 @@ describe(`rooms of more than ${max} users announce nobody`, () => {
 
     // X joined `small` last, so its session there expires last: once its departure from
     // `small` is announced, its departures from the room and the lobby have been swept too.
-    const boundMs = presenceTtlMs + presenceRefreshMs + 10_000;
+    const boundMs = quickPresence.ttlMs + quickPresence.refreshMs + 10_000;
     await atO.next("presence:left", (change) => change.user === "X" && change.room === small, boundMs);
     await sleep(quietMs);
     for (const recorder of recorders) {

@@ -2,9 +2,9 @@ import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultRedisUrl } from "../src/config.ts";
 import { MemoryPresenceStore } from "../src/presence/memory-presence-store.ts";
-import { presenceTtlMs, type PresenceStore } from "../src/presence/presence-store.ts";
+import type { PresenceStore } from "../src/presence/presence-store.ts";
 import { RedisPresenceStore } from "../src/presence/redis-presence-store.ts";
-import { sleep, uniquePrefix } from "@chat/test-kit";
+import { quickPresence, sleep, uniquePrefix } from "@chat/test-kit";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**
@@ -73,7 +73,8 @@ describe.each([
  * kept once each was gone, counted off one by one, as if they had left one after the other.
  */
 describe("presence counts of swept users (redis store)", () => {
-  const presence = redisPresenceStoreForTests();
+  const presence = redisPresenceStoreForTests(quickPresence);
+  const { ttlMs } = quickPresence;
 
   it("returns each user of a dead process once, with the users its scope held after it, and the live process's users stay", async () => {
     const live = presence.store();
@@ -93,9 +94,9 @@ describe("presence counts of swept users (redis store)", () => {
     expect(await live.sweep()).toEqual([]);
 
     // The dead process beats no more; the live one goes on, and sweeps once the other's beat has lapsed.
-    await sleep(presenceTtlMs / 2);
+    await sleep(ttlMs / 2);
     await live.refresh([]);
-    await sleep(Math.max(0, enteredAt + presenceTtlMs + 1_000 - Date.now()));
+    await sleep(Math.max(0, enteredAt + ttlMs + 1_000 - Date.now()));
     await live.refresh([]);
     const swept = await live.sweep();
     const countsIn = (scope: string) =>

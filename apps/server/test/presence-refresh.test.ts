@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { presenceTtlMs, type PresenceSession } from "../src/presence/presence-store.ts";
+import type { PresenceSession } from "../src/presence/presence-store.ts";
 import { refreshChunkSessions } from "../src/presence/redis-presence-store.ts";
-import { sleep } from "@chat/test-kit";
+import { quickPresence, sleep } from "@chat/test-kit";
 import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
 
 /**
@@ -11,7 +11,8 @@ import { redisPresenceStoreForTests } from "./support/presence-redis.ts";
  * swept by another, each user once.
  */
 describe("presence refresh of many sessions", () => {
-  const presence = redisPresenceStoreForTests();
+  const presence = redisPresenceStoreForTests(quickPresence);
+  const { ttlMs } = quickPresence;
 
   it(`keeps every session of a beating process (more than ${refreshChunkSessions} of them) past the expiry, and sweeps a silent one's`, async () => {
     const store = presence.store();
@@ -39,12 +40,12 @@ describe("presence refresh of many sessions", () => {
         yield session;
       }
     };
-    await sleep(presenceTtlMs / 2);
+    await sleep(ttlMs / 2);
     await store.refresh(counted());
     expect(read).toBe(0);
 
     // Past the expiry: the silent process's sessions go, each user once; the others stay.
-    await sleep(Math.max(0, enteredAt + presenceTtlMs + 1_000 - Date.now()));
+    await sleep(Math.max(0, enteredAt + ttlMs + 1_000 - Date.now()));
     await store.refresh(counted());
     const gone = await store.sweep();
     expect(gone.map(({ scope, user }) => `${scope} ${user}`).sort()).toEqual([`${room} gone0`, `${room} gone1`, `${room} gone2`]);

@@ -1,23 +1,24 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { presenceRefreshMs } from "../src/presence/presence-store.ts";
 import { connectClient, type RedisServer, type RunningServer, sleep, startRedisServer, startServer, type TestClient } from "@chat/test-kit";
 import { ok } from "./support/requests.ts";
 
 /**
  * A worker's presence costs Redis one call per refresh interval however many connections it
  * holds and rooms they are in: the worker's beat. On a Redis of its own, so that the calls
- * it counts are this server's alone.
+ * it counts are this server's alone, with a refresh interval (PRESENCE_REFRESH_MS) shorter
+ * than the default, so that the beats it counts come sooner.
  */
 describe("presence upkeep of an idle worker", () => {
   let own: RedisServer;
   let server: RunningServer;
   let redis: RedisClientType;
   const clients: TestClient[] = [];
+  const presenceRefreshMs = 2000;
 
   beforeAll(async () => {
     own = await startRedisServer();
-    server = await startServer({ workers: 1, env: { REDIS_URL: own.url } });
+    server = await startServer({ workers: 1, env: { REDIS_URL: own.url, PRESENCE_REFRESH_MS: String(presenceRefreshMs) } });
     redis = createClient({ url: own.url });
     await redis.connect();
   }, 90_000);

@@ -1,7 +1,17 @@
 import type { PresenceChange } from "@chat/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { presenceRefreshMs, presenceTtlMs } from "../src/presence/presence-store.ts";
-import { childPids, clusterWorkerId, isAlive, killIfSame, sleep, startTimeOf, type TestClient, waitUntil } from "@chat/test-kit";
+import {
+  childPids,
+  clusterWorkerId,
+  isAlive,
+  killIfSame,
+  quickPresence,
+  quickPresenceEnv,
+  sleep,
+  startTimeOf,
+  type TestClient,
+  waitUntil,
+} from "@chat/test-kit";
 import { record, type Recorder } from "./support/recorder.ts";
 import { ok, refused, say } from "./support/requests.ts";
 import { startTopology, unique, type Topology } from "./support/topology.ts";
@@ -161,12 +171,14 @@ describe("presence across two workers and two instances", () => {
 
 /**
  * A process that dies without a word leaves its sessions in Redis; they expire after
- * presenceTtlMs without a refresh, and the live processes sweep every presenceRefreshMs.
+ * PRESENCE_TTL_MS without a refresh, and the live processes sweep every PRESENCE_REFRESH_MS:
+ * both short here (`quickPresence`), as a deployment may set them.
  */
-const boundMs = presenceTtlMs + presenceRefreshMs + 5_000;
+const { ttlMs, refreshMs } = quickPresence;
+const boundMs = ttlMs + refreshMs + 5_000;
 const pollEveryMs = 500;
 
-describe(`presence after a crash: gone within ${boundMs / 1000} s (presenceTtlMs ${presenceTtlMs / 1000} s + presenceRefreshMs ${presenceRefreshMs / 1000} s + 5 s margin)`, () => {
+describe(`presence after a crash: gone within ${boundMs / 1000} s (PRESENCE_TTL_MS ${ttlMs / 1000} s + PRESENCE_REFRESH_MS ${refreshMs / 1000} s + 5 s margin)`, () => {
   let topology: Topology | undefined;
   afterEach(async () => {
     await topology?.close();
@@ -218,7 +230,7 @@ describe(`presence after a crash: gone within ${boundMs / 1000} s (presenceTtlMs
     console.info(`${crashed} gone from presence:who after ${who} ms, presence:left after ${left} ms (bound ${boundMs} ms)`);
     for (const asker of askers) expect(await ok(asker, "presence:who", { room })).toEqual({ room, users: survivors });
     // One notice per room, not one per live process: wait for another sweep round, then count.
-    await sleep(presenceRefreshMs + 1_000);
+    await sleep(refreshMs + 1_000);
     for (const member of members) {
       const lefts = presenceAt(member, crashed).filter(({ kind }) => kind === "left");
       expect(lefts.map((change) => change.room).sort()).toEqual([room, "lobby"].sort());
@@ -226,7 +238,7 @@ describe(`presence after a crash: gone within ${boundMs / 1000} s (presenceTtlMs
   }
 
   it(`SIGKILL of the worker holding X's only session: X leaves presence:who on the other instance and members on the other worker and instance get presence:left, within ${boundMs / 1000} s`, async () => {
-    const top = await startTopology();
+    const top = await startTopology(quickPresenceEnv);
     topology = top;
     const room = unique("crash");
     const x = await top.connect("X", "one:2");
@@ -244,7 +256,7 @@ describe(`presence after a crash: gone within ${boundMs / 1000} s (presenceTtlMs
   }, 120_000);
 
   it(`SIGKILL of a whole instance (primary and worker) holding X's only session: X leaves presence:who and members on the other instance's two workers get presence:left, within ${boundMs / 1000} s`, async () => {
-    const top = await startTopology();
+    const top = await startTopology(quickPresenceEnv);
     topology = top;
     const room = unique("crash");
     const x = await top.connect("X", "two:1");

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   connectClient,
+  quickPresenceEnv,
   sleep,
   startRedisServer,
   startServer,
@@ -19,7 +20,8 @@ import { unique } from "./support/topology.ts";
  * within a few seconds, never left waiting for Redis to come back and never given a wrong
  * answer (a user "not online" because presence could not be read); `/readyz` says 503.
  * Once Redis is back, the same requests succeed. A server of one worker on a Redis of the
- * test's own, which the test stops, restarts, SIGSTOPs and SIGCONTs.
+ * test's own, which the test stops, restarts, SIGSTOPs and SIGCONTs; its presence refreshed
+ * every second (`quickPresenceEnv`), so that presence is whole again soon after Redis is back.
  */
 describe("Redis down or hung: requests that need it answer unavailable promptly", () => {
   let redis: RedisServer;
@@ -32,7 +34,7 @@ describe("Redis down or hung: requests that need it answer unavailable promptly"
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    server = await startServer({ workers: 1, env: { REDIS_URL: redis.url } });
+    server = await startServer({ workers: 1, env: { REDIS_URL: redis.url, ...quickPresenceEnv } });
     alice = await connectClient(server.url, "alice");
     bob = await connectClient(server.url, "bob");
     for (const client of [alice, bob]) await ok(client, "room:join", { room });

@@ -1,7 +1,16 @@
 import { ConnectRefusal } from "@chat/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../src/auth/token.ts";
-import { childPids, clusterWorkerId, connectClient, sleep, uniquePrefix, type RunningServer, type TestClient } from "@chat/test-kit";
+import {
+  childPids,
+  clusterWorkerId,
+  connectClient,
+  quickPresenceEnv,
+  sleep,
+  uniquePrefix,
+  type RunningServer,
+  type TestClient,
+} from "@chat/test-kit";
 import { httpGet, parseMetrics, settle } from "./support/ops.ts";
 import { ok } from "./support/requests.ts";
 import { startServerPatiently, unique } from "./support/topology.ts";
@@ -9,7 +18,8 @@ import { tryConnect, type ConnectOutcome } from "./support/wire.ts";
 
 /**
  * MAX_CONNECTIONS_PER_USER=3 over a cluster of two workers in token mode, and what refused
- * handshakes leave behind: log lines (a few, then a summary) and metrics by reason.
+ * handshakes leave behind: log lines (a few, then a summary) and metrics by reason. Presence
+ * expires in seconds (`quickPresenceEnv`), for the connections of a worker that dies.
  */
 
 const secret = "user-connections-secret-0123456789abcdef";
@@ -40,7 +50,7 @@ describe(`MAX_CONNECTIONS_PER_USER=${max} over two workers`, () => {
     server = await startServerPatiently({
       workers: 2,
       prefix: uniquePrefix(),
-      env: { AUTH_MODE: "token", AUTH_SECRET: secret, MAX_CONNECTIONS_PER_USER: String(max) },
+      env: { ...quickPresenceEnv, AUTH_MODE: "token", AUTH_SECRET: secret, MAX_CONNECTIONS_PER_USER: String(max) },
     });
   }, 120_000);
   afterAll(async () => {
@@ -126,7 +136,7 @@ describe(`MAX_CONNECTIONS_PER_USER=${max} over two workers`, () => {
     if (victimPid === undefined) throw new Error(`no process for worker ${victim}`);
     process.kill(victimPid, "SIGKILL");
 
-    // No one said goodbye for them: their places come back when their sessions expire (15 s).
+    // No one said goodbye for them: their places come back when their sessions expire (PRESENCE_TTL_MS).
     const replaced: TestClient[] = [];
     const deadline = Date.now() + 45_000;
     while (replaced.length < lost && Date.now() < deadline) {

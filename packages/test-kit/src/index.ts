@@ -37,6 +37,7 @@ export {
   type SpawnOptions,
   type StartOptions,
 } from "./server/server-process.ts";
+export { quickPresence, quickPresenceEnv } from "./server/quick-presence.ts";
 export {
   spawnCli,
   sourceCommand,

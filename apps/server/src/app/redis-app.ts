@@ -12,7 +12,7 @@ import type { RedisClients } from "../redis/clients.ts";
 import { replicaWait } from "../redis/replica-wait.ts";
 import { adapterEnvelope } from "../seams/adapter-envelope.ts";
 import { shardedRoomAdapter } from "../seams/room-adapter.ts";
-import { appOptionsOf, eventLimiterOf, retentionOf, sendLimiterOf } from "./config-options.ts";
+import { appOptionsOf, eventLimiterOf, presenceTimingOf, retentionOf, sendLimiterOf } from "./config-options.ts";
 import { createChatApp, type ChatApp } from "./create-app.ts";
 
 /**
@@ -44,7 +44,7 @@ export function createRedisChatApp(
       }),
       rooms: new RedisRoomRegistry(redis.pub, prefix, retention.idleTtlMs, bound),
       roomQuota: new RedisRoomQuota(redis.pub, prefix, config.MAX_ROOMS_PER_USER_PER_DAY, bound),
-      presence: new RedisPresenceStore(redis.pub, prefix, bound),
+      presence: new RedisPresenceStore(redis.pub, prefix, { ...bound, ...presenceTimingOf(config) }),
       limiter: sendLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "rate", bound)),
       eventLimiter: eventLimiterOf(config, (perSecond) => new RedisUserBuckets(redis.pub, prefix, perSecond, "event-rate", bound)),
     },

@@ -8,7 +8,7 @@ import { onlineScope, type PresenceStore } from "../presence/presence-store.ts";
  * connections over every worker and host, with `unavailable` and a message that says so.
  * The count is the presence store's sessions of the user in the whole service, which
  * are swept when their worker stops refreshing them: a worker that dies takes its
- * connections off the count within `presenceTtlMs` and a refresh interval.
+ * connections off the count within PRESENCE_TTL_MS and PRESENCE_REFRESH_MS (20 s by default).
  *
  * While the store cannot answer (Redis away), the handshake goes on: the limit is a guard
  * against abuse, and refusing everyone then would be worse than the abuse.

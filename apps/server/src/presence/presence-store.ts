@@ -38,8 +38,8 @@ export type Admission = { admitted: true } | { admitted: false; held: number };
 /**
  * Who is where, across every process. A user is present in a scope while at least one of
  * their sessions is; a process keeps its sessions alive by `refresh`, so the sessions of a
- * process that dies without a word are swept `presenceTtlMs` after its last refresh, at the
- * next sweep of any other process.
+ * process that dies without a word are swept `ttlMs` (PresenceTiming) after its last
+ * refresh, at the next sweep of any other process.
  */
 export interface PresenceStore {
   /** Adds the session; news when the user was not present in the scope before. */
@@ -70,8 +70,16 @@ export interface PresenceStore {
   sweep(): Promise<PresenceExpiry[]>;
 }
 
-/** How long a process's sessions live without a refresh: with `presenceRefreshMs`, the bound on a dead process's users being shown. */
-export const presenceTtlMs = 15_000;
+/** How presence is kept: PRESENCE_TTL_MS and PRESENCE_REFRESH_MS. */
+export interface PresenceTiming {
+  /** How long a process's sessions live without a refresh: with `refreshMs`, the bound on a dead process's users being shown. */
+  ttlMs: number;
+  /** How often each process refreshes its sessions and sweeps expired ones; less than `ttlMs`. */
+  refreshMs: number;
+}
 
-/** How often each process refreshes its sessions and sweeps expired ones. */
-export const presenceRefreshMs = 5_000;
+/** PRESENCE_TTL_MS unset: 15 s. */
+export const defaultPresenceTtlMs = 15_000;
+
+/** PRESENCE_REFRESH_MS unset: 5 s. */
+export const defaultPresenceRefreshMs = 5_000;

@@ -7,15 +7,16 @@ import { admitScript, beatScript, changeScript, sweepScript } from "./presence-s
 import { processesKey, processScopesKey, scopeSessionsKey, scopeUsersKey } from "./presence-keys.ts";
 import { StoreUnavailableError } from "../messages/message-store.ts";
 import {
+  defaultPresenceRefreshMs,
+  defaultPresenceTtlMs,
   onlineScope,
-  presenceRefreshMs,
-  presenceTtlMs,
   type Admission,
   type PresenceExpiry,
   type PresenceScope,
   type PresenceSession,
   type PresenceShift,
   type PresenceStore,
+  type PresenceTiming,
 } from "./presence-store.ts";
 
 /** One arrival (`+`) or departure (`-`), as the change script takes it. */
@@ -51,10 +52,10 @@ export const changeGapMs = 20;
 /**
  * How long after Redis comes back presence may still lack sessions: a Redis that restarted
  * forgot them, and each process enters its own again at its next refresh (every
- * `presenceRefreshMs`). Meanwhile, reads that could be wrong for want of them (who is
- * there; that someone is not) are answered `unavailable`.
+ * `refreshMs`). Meanwhile, reads that could be wrong for want of them (who is there; that
+ * someone is not) are answered `unavailable`.
  */
-export const presenceSettleMs = 2 * presenceRefreshMs;
+export const presenceSettleMs = (refreshMs: number): number => 2 * refreshMs;
 
 const newProcessId = (): string => randomBytes(6).toString("hex");
 
@@ -63,7 +64,7 @@ const newProcessId = (): string => randomBytes(6).toString("hex");
  *
  * Each process has an id of its own in the list of processes, and beats there once per
  * refresh interval, whatever it holds: one call, which also names the processes whose beat
- * lapsed (`presenceTtlMs` ago); their sessions are swept scope by scope. A process that
+ * lapsed (`ttlMs` ago); their sessions are swept scope by scope. A process that
  * finds itself missing from the list (Redis restarted, or it was taken for dead while it
  * stalled) takes a new id and enters all its sessions again.
  *
@@ -80,6 +81,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #changes: Batches<"changes", Change, PresenceShift>;
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
+  readonly #ttlMs: number;
   #process = newProcessId();
   /** Whether this process is in the list of processes (its first session put it there). */
   #listed = false;
@@ -90,14 +92,27 @@ export class RedisPresenceStore implements PresenceStore {
   /** Until then, Redis is back from an outage and presence not yet rebuilt (see `presenceSettleMs`). */
   #settlingUntil = 0;
 
-  /** `timeoutMs`: how long a request waits for Redis before it is answered `unavailable` (REDIS_TIMEOUT_MS). */
-  constructor(redis: RedisCommands, prefix: string, { timeoutMs = defaultRedisTimeoutMs }: { timeoutMs?: number } = {}) {
+  /**
+   * `timeoutMs`: how long a request waits for Redis before it is answered `unavailable`
+   * (REDIS_TIMEOUT_MS); `ttlMs` and `refreshMs`: PRESENCE_TTL_MS and PRESENCE_REFRESH_MS, the
+   * same in every process (the keeper refreshes this store every `refreshMs`).
+   */
+  constructor(
+    redis: RedisCommands,
+    prefix: string,
+    {
+      timeoutMs = defaultRedisTimeoutMs,
+      ttlMs = defaultPresenceTtlMs,
+      refreshMs = defaultPresenceRefreshMs,
+    }: { timeoutMs?: number } & Partial<PresenceTiming> = {},
+  ) {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
+    this.#ttlMs = ttlMs;
     this.#guard = guardRequests(redis, timeoutMs);
     // The client is connected by now: each "ready" from here on is a return after an outage.
     redis.on("ready", () => {
-      this.#settlingUntil = Date.now() + presenceSettleMs;
+      this.#settlingUntil = Date.now() + presenceSettleMs(refreshMs);
     });
     this.#prefix = prefix;
     this.#changes = new Batches((_, changes) => this.#send(changes), {
@@ -121,7 +136,7 @@ export class RedisPresenceStore implements PresenceStore {
     if (fresh.length === 0 && this.#listed) return;
     const process = this.#process;
     await Promise.all([
-      ...(this.#listed ? [] : [this.#redis.zAdd(processesKey(this.#prefix), { score: Date.now() + presenceTtlMs, value: process }, { NX: true })]),
+      ...(this.#listed ? [] : [this.#redis.zAdd(processesKey(this.#prefix), { score: Date.now() + this.#ttlMs, value: process }, { NX: true })]),
       ...(fresh.length === 0 ? [] : [this.#redis.sAdd(processScopesKey(this.#prefix, process), fresh)]),
     ]);
     this.#listed = true;
@@ -207,7 +222,7 @@ export class RedisPresenceStore implements PresenceStore {
    */
   async refresh(sessions: Iterable<PresenceSession>): Promise<void> {
     const now = Date.now();
-    const reply = (await beatScript.run(this.#redis, [processesKey(this.#prefix)], [String(now), String(now + presenceTtlMs), this.#process])) as (
+    const reply = (await beatScript.run(this.#redis, [processesKey(this.#prefix)], [String(now), String(now + this.#ttlMs), this.#process])) as (
       | string
       | number
     )[];

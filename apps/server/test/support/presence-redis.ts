@@ -1,6 +1,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { afterAll, beforeAll } from "vitest";
 import { defaultRedisUrl } from "../../src/config.ts";
+import type { PresenceTiming } from "../../src/presence/presence-store.ts";
 import { RedisPresenceStore } from "../../src/presence/redis-presence-store.ts";
 import { uniquePrefix } from "@chat/test-kit";
 
@@ -9,15 +10,16 @@ import { uniquePrefix } from "@chat/test-kit";
  * calls this: connected before its tests, its keys deleted and the connection closed after.
  * `another()` is the store of one more process on the same prefix and connection;
  * `forget()` deletes every key of the prefix, as a Redis that restarted without its data.
+ * `timing`: every store's TTL and refresh interval; unset, the server's defaults.
  */
-export function redisPresenceStoreForTests(): { store(): RedisPresenceStore; another(): RedisPresenceStore; forget(): Promise<void> } {
+export function redisPresenceStoreForTests(timing: Partial<PresenceTiming> = {}): { store(): RedisPresenceStore; another(): RedisPresenceStore; forget(): Promise<void> } {
   const prefix = uniquePrefix();
   let redis: RedisClientType | undefined;
   let store: RedisPresenceStore | undefined;
   beforeAll(async () => {
     redis = createClient({ url: defaultRedisUrl });
     await redis.connect();
-    store = new RedisPresenceStore(redis, prefix);
+    store = new RedisPresenceStore(redis, prefix, timing);
   });
   afterAll(async () => {
     if (redis === undefined) return;
@@ -33,7 +35,7 @@ export function redisPresenceStoreForTests(): { store(): RedisPresenceStore; ano
     },
     another: () => {
       if (redis === undefined) throw new Error("the presence store is set up in beforeAll");
-      return new RedisPresenceStore(redis, prefix);
+      return new RedisPresenceStore(redis, prefix, timing);
     },
     store: () => {
       if (store === undefined) throw new Error("the presence store is set up in beforeAll");
