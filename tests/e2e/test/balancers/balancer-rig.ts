@@ -38,7 +38,8 @@ export const redisUrl = "redis://127.0.0.1:6379";
 /** Generous: three instances compile their sources at once on a shared machine. */
 const startTimeoutMs = 90_000;
 
-export async function startBalancerRig(start: StartBalancer): Promise<BalancerRig> {
+/** `env`: settings added to every instance's. */
+export async function startBalancerRig(start: StartBalancer, env: Readonly<Record<string, string>> = {}): Promise<BalancerRig> {
   const prefix = uniquePrefix();
   const settled = await Promise.allSettled(
     [1, 2, 3].map((index) =>
@@ -48,7 +49,7 @@ export async function startBalancerRig(start: StartBalancer): Promise<BalancerRi
         name: `instance${index}`,
         startTimeoutMs,
         // Draining in a few seconds keeps the file short; the clients are told at once anyway.
-        env: { REDIS_URL: redisUrl, SHUTDOWN_TIMEOUT_MS: "6000" },
+        env: { ...env, REDIS_URL: redisUrl, SHUTDOWN_TIMEOUT_MS: "6000" },
       }),
     ),
   );

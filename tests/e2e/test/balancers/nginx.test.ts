@@ -1,4 +1,5 @@
 import { startNginx } from "@chat/test-kit";
 import { balancerSuite } from "./balancer-suite.ts";
 
-balancerSuite("nginx (deploy/nginx/nginx.conf.template)", { start: startNginx });
+// Presence expires in seconds here; HAProxy's file keeps the server's defaults.
+balancerSuite("nginx (deploy/nginx/nginx.conf.template)", { start: startNginx, quickPresence: true });
