@@ -1,4 +1,4 @@
-import type { MessageSend } from "@chat/protocol";
+import type { ErrorCode, MessageSend } from "@chat/protocol";
 import type { EngineClient } from "@chat/test-kit/engine-client";
 import type { ClientSpec, Dialect } from "./wire.ts";
 
@@ -16,7 +16,8 @@ export interface DialectSpeech {
   prepare(client: EngineClient, spec: ClientSpec): Promise<void>;
   /**
    * Sends one message. `done(true)` once it counts as sent: at once for the reference (it
-   * has no acks), on an ok ack for the project; `done(false)` on a refusal.
+   * has no acks), on an ok ack for the project, which sends again after a failure that may
+   * pass, as the client library does; `done(false)` on a refusal, or once it gives up.
    */
   send(client: EngineClient, spec: ClientSpec, stamp: Stamp, clientId: string, done: (sent: boolean) => void): void;
   /** The stamps a received event frame carries: none for events that are not chat lines. */
@@ -30,14 +31,29 @@ const isStamp = (value: unknown): value is Stamp =>
   typeof (value as Stamp).s === "string" &&
   typeof (value as Stamp).n === "number";
 
-const ackIsOk = (payload: string): boolean => {
+/** An ack's outcome: "ok", the failure's code, or "malformed". */
+const ackOutcome = (payload: string): string => {
   try {
-    const [ack] = JSON.parse(payload) as [{ ok?: unknown } | undefined];
-    return ack?.ok === true;
+    const [ack] = JSON.parse(payload) as [{ ok?: unknown; error?: { code?: unknown } } | undefined];
+    if (ack?.ok === true) return "ok";
+    return typeof ack?.error?.code === "string" ? ack.error.code : "malformed";
   } catch {
-    return false;
+    return "malformed";
   }
 };
+
+const ackIsOk = (payload: string): boolean => ackOutcome(payload) === "ok";
+
+/**
+ * Failures that say the send was not done and may pass: the client library sends again, with
+ * the same client id (which the server stores once), and so does the bench's sender.
+ */
+const retryable: ReadonlySet<string> = new Set<ErrorCode>(["unavailable", "rate_limited"]);
+/** The pause before the first retry, doubled each time up to `maxRetryPauseMs`, as the client library's. */
+export const firstRetryPauseMs = 250;
+const maxRetryPauseMs = 4000;
+/** A send still failing this long after its first attempt counts as failed. */
+export const giveUpAfterMs = 30_000;
 
 /**
  * The project's protocol: the user name in the handshake, `room:join` before sending or
@@ -57,7 +73,20 @@ const project: DialectSpeech = {
   send: (client, spec, stamp, clientId, done) => {
     // A sender always has a room (`prepare` joined it); the protocol's schema says what is sent.
     const message = { room: spec.room, text: JSON.stringify(stamp), clientId } satisfies Partial<MessageSend>;
-    client.emitWithAck(JSON.stringify(["message:send", message]), (payload) => done(ackIsOk(payload)));
+    const frame = JSON.stringify(["message:send", message]);
+    const firstAt = Date.now();
+    let pauseMs = firstRetryPauseMs;
+    const attempt = () => {
+      if (!client.open) return done(false);
+      client.emitWithAck(frame, (payload) => {
+        const outcome = ackOutcome(payload);
+        if (outcome === "ok") return done(true);
+        if (!retryable.has(outcome) || Date.now() + pauseMs - firstAt > giveUpAfterMs) return done(false);
+        setTimeout(attempt, pauseMs);
+        pauseMs = Math.min(pauseMs * 2, maxRetryPauseMs);
+      });
+    };
+    attempt();
   },
   stampsOf: (frame) =>
     frame.startsWith('42["message:new",') || frame.startsWith('42["message:batch",') ? stampsInLines(frame) : [],

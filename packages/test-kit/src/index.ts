@@ -51,7 +51,7 @@ export {
   type WaitOptions,
 } from "./cli/chat-cli.ts";
 export { connectClient, waitFor, collect, clientsOnDifferentWorkers, type TestClient } from "./socket/chat-clients.ts";
-// The bench's generators import the ws client alone, from "@chat/test-kit/engine-client": a
+// The bench's generators import their client alone, from "@chat/test-kit/engine-client": a
 // process holding thousands of connections loads nothing else of the kit.
 export { EngineSession, parseOpenPacket, type EngineOpen, type EngineSessionOptions } from "./engine/session.ts";
 export { RawWebSocket, WsOpcode, isText, textOf, type WsFrame } from "./engine/raw-websocket.ts";

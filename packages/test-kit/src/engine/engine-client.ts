@@ -1,4 +1,4 @@
-import WebSocket from "ws";
+import { FrameSocket } from "./frame-socket.ts";
 import { EngineSession } from "./session.ts";
 
 export interface EngineClientOptions {
@@ -16,30 +16,30 @@ export interface EngineClientOptions {
 }
 
 /**
- * One Socket.IO client on the `ws` package's WebSocket (websocket transport only, no
- * compression, no UTF-8 check): small enough that one process holds thousands of them.
+ * One Socket.IO client (websocket transport only, no compression) on a bare-socket
+ * WebSocket: small and cheap enough per message that one process holds thousands of them.
  */
 export class EngineClient {
-  readonly #ws: WebSocket;
+  readonly #socket: FrameSocket;
   readonly #session: EngineSession;
 
   constructor(options: EngineClientOptions) {
-    this.#ws = new WebSocket(`ws://127.0.0.1:${options.port}/socket.io/?EIO=4&transport=websocket`, {
-      localAddress: options.localAddress,
-      perMessageDeflate: false,
-      skipUTF8Validation: true,
-    });
     this.#session = new EngineSession({
-      send: (frame) => this.#ws.send(frame),
-      close: () => this.#ws.close(),
+      send: (frame) => this.#socket.sendText(frame),
+      close: () => this.#socket.close(),
       auth: options.auth,
       onEvent: options.onEvent,
       onConnected: () => options.onConnected(),
       onFailed: options.onFailed,
     });
-    this.#ws.on("message", (data: Buffer) => this.#session.receive(data.toString("utf8")));
-    this.#ws.on("error", (error) => this.#session.fail(error.message));
-    this.#ws.on("close", (code) => this.#session.fail(`closed (${code}) before connecting`));
+    this.#socket = new FrameSocket({
+      port: options.port,
+      path: "/socket.io/?EIO=4&transport=websocket",
+      localAddress: options.localAddress,
+      onOpen: () => undefined,
+      onText: (text) => this.#session.receive(text),
+      onClose: (reason, code) => this.#session.fail(code === undefined ? `${reason} before connecting` : `closed (${code}) before connecting`),
+    });
   }
 
   /** Acks still awaited: a sender stops sending when too many are. */
@@ -48,7 +48,7 @@ export class EngineClient {
   }
 
   get open(): boolean {
-    return this.#ws.readyState === WebSocket.OPEN;
+    return this.#socket.isOpen;
   }
 
   /** Sends an event: `args` is the JSON array `["name",...]`. */
@@ -66,22 +66,23 @@ export class EngineClient {
     return this.#session.dropAcks();
   }
 
+  /** Closes with the WebSocket handshake; resolves once the socket is closed, or after 3 s, dropped. */
   close(): Promise<void> {
-    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    if (this.#socket.isClosed) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.#ws.terminate();
+        this.#socket.terminate();
         resolve();
       }, 3000);
-      this.#ws.once("close", () => {
+      this.#socket.onceClosed(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.#ws.close();
+      this.#socket.close();
     });
   }
 
   terminate(): void {
-    this.#ws.terminate();
+    this.#socket.terminate();
   }
 }
