@@ -52,7 +52,7 @@ async function wsServer(onConnection: (ws: WebSocket) => void): Promise<number> 
       }),
   );
   const address = server.address();
-  if (typeof address === "string") throw new Error("no port");
+  if (address === null || typeof address === "string") throw new Error("no port");
   return address.port;
 }
 
