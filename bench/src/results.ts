@@ -207,6 +207,18 @@ export interface FaultRun {
 }
 
 /** The 100,000-connection scenario (or as many as asked for), against the project alone. */
+export interface BroadcastCpu {
+  seconds: number;
+  cores: number;
+  serverCores: number;
+  generatorCores: number;
+  userPercent: number;
+  systemPercent: number;
+  /** Interrupts and softirqs: loopback TCP's receiving is largely here. */
+  interruptPercent: number;
+  idlePercent: number;
+}
+
 export interface HundredKRun {
   target: TargetName;
   /** Clients asked for: the receivers and one sender. */
@@ -233,6 +245,12 @@ export interface HundredKRun {
     delivered: number;
     lost: number;
     latencyMs: Latency;
+    /**
+     * The machine's CPU from the first message until the last delivery counted (or the
+     * wait for them gave up): the server's processes and the generators', in cores used on
+     * average, and the machine's own split (/proc/stat), in percent of all its cores.
+     */
+    cpu: BroadcastCpu;
   };
   /** Upkeep while every client idles. */
   idle: {

@@ -440,6 +440,16 @@ function hundredK(figures: { bytesPerConnection?: number; p99?: number; lost?: n
       delivered: 1_000_000 - (figures.lost ?? 0),
       lost: figures.lost ?? 0,
       latencyMs: { p50: 300, p90: 700, p99: figures.p99 ?? 900, max: 1200 },
+      cpu: {
+        seconds: 12.5,
+        cores: 2,
+        serverCores: 1.04,
+        generatorCores: 0.67,
+        userPercent: 64.6,
+        systemPercent: 22.3,
+        interruptPercent: 12.8,
+        idlePercent: 0.3,
+      },
     },
     idle: {
       seconds: 10,
@@ -484,6 +494,8 @@ describe("a hundred thousand connections", () => {
     expect(table).toContain("### Hundred thousand connections");
     expect(row(table, "connected, failed, hanging")?.[1]).toBe("100,001, 0, 0");
     expect(row(table, "server memory per connection above baseline")?.[1]).toBe("5.86 KiB");
+    expect(row(table, "broadcast: cores used by the server, the generators (of 2, over 12.5 s)")?.[1]).toBe("1.04, 0.67");
+    expect(row(table, "broadcast: the machine's CPU, % user / system / interrupts / idle")?.[1]).toBe("65 / 22 / 13 / 0");
   });
 });
 

@@ -47,6 +47,11 @@ class Generator {
     });
   }
 
+  /** The process's id (while it runs). */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   request<T extends keyof Replies>(command: Command<T>): Promise<Replies[T]> {
     if (this.#gone !== undefined) return Promise.reject(this.#gone);
     const id = this.#nextId++;
@@ -87,6 +92,11 @@ export class Fleet {
 
   get size(): number {
     return this.#generators.length;
+  }
+
+  /** The generators' process ids: what the bench reads their CPU time by. */
+  get pids(): number[] {
+    return this.#generators.flatMap((generator) => (generator.pid === undefined ? [] : [generator.pid]));
   }
 
   /** Sends each generator the command `make` gives it (none when it gives undefined), and waits for every reply. */

@@ -242,6 +242,16 @@ function hundredKSection(result: BenchResult): string | null {
     ],
     ["broadcast: delivered, lost", `${count(broadcast.delivered)}, ${count(broadcast.lost)}`],
     ["broadcast latency p50 / p99 / max", `${ms(broadcast.latencyMs.p50)} / ${ms(broadcast.latencyMs.p99)} / ${ms(broadcast.latencyMs.max)} ms`],
+    [
+      `broadcast: cores used by the server, the generators (of ${count(broadcast.cpu.cores)}, over ${seconds(broadcast.cpu.seconds)} s)`,
+      `${fraction(broadcast.cpu.serverCores)}, ${fraction(broadcast.cpu.generatorCores)}`,
+    ],
+    [
+      "broadcast: the machine's CPU, % user / system / interrupts / idle",
+      [broadcast.cpu.userPercent, broadcast.cpu.systemPercent, broadcast.cpu.interruptPercent, broadcast.cpu.idlePercent]
+        .map((percent) => percent.toFixed(0))
+        .join(" / "),
+    ],
     [`idle: Redis calls per second (over ${seconds(idle.seconds)} s)`, `${fraction(idle.redisCallsPerSecond)}${commands === "" ? "" : ` (${commands})`}`],
     ["idle: commands run inside scripts per second", `${fraction(idle.scriptedPerSecond)}${scripted === "" ? "" : ` (${scripted})`}`],
     [

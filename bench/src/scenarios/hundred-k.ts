@@ -1,10 +1,11 @@
-import { clusterWorkers, startRedisServer, treeCpuTicks, treeRssBytes } from "@chat/test-kit";
+import { clusterWorkers, machineCpuTicks, startRedisServer, treeCpuTicks, treeRssBytes } from "@chat/test-kit";
 import { now, sleep } from "../clock.ts";
 import type { BenchContext } from "../context.ts";
 import { Fleet } from "../generator/fleet.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import { latencyOf, mergeHistograms } from "../histogram.ts";
-import type { HundredKRun } from "../results.ts";
+import { cpus } from "node:os";
+import type { BroadcastCpu, HundredKRun } from "../results.ts";
 import { monitorRedis } from "../redis/monitor.ts";
 import { startTarget } from "../targets/targets.ts";
 import { quiet } from "./quiet.ts";
@@ -90,9 +91,11 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
       const startAt = now() + 100;
       const windowEnd = startAt + messages * 1000;
       await fleet.all({ type: "send", plan: { ratePerSender: 1, startAt, windowStart: startAt, windowEnd, messagesPerSender: messages } });
+      const cpuWatch = watchCpu(server.pid, fleet.pids);
       await sleep(windowEnd - now());
       // Every message sent counts, acknowledged or not: its deliveries are what is measured.
       await drain(big, windowEnd + 60_000, (totals) => messages * totals.receivers);
+      const broadcastCpu = cpuWatch();
       const { totals, reports } = await collectReports(big);
       const attempted = reports.reduce((sum, report) => sum + report.due, 0);
       const histogram = mergeHistograms(reports.map((report) => report.histogram));
@@ -102,7 +105,9 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
       ctx.log(
         `hundred-k: ${attempted} messages (${totals.sent} acknowledged) to ${totals.receivers} receivers: ` +
           `${totals.delivered} of ${expected} delivered, ` +
-          `p50 ${latencyMs.p50.toFixed(0)} ms, p99 ${latencyMs.p99.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms`,
+          `p50 ${latencyMs.p50.toFixed(0)} ms, p99 ${latencyMs.p99.toFixed(0)} ms, max ${latencyMs.max.toFixed(0)} ms; ` +
+          `over ${broadcastCpu.seconds.toFixed(1)} s the server used ${broadcastCpu.serverCores.toFixed(2)} cores, ` +
+          `the generators ${broadcastCpu.generatorCores.toFixed(2)}, the machine idle ${broadcastCpu.idlePercent.toFixed(0)} %`,
       );
       return [
         {
@@ -126,6 +131,7 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
             delivered: totals.delivered,
             lost: Math.max(0, expected - totals.delivered),
             latencyMs,
+            cpu: broadcastCpu,
           },
           idle: {
             seconds: idleFor,
@@ -150,4 +156,32 @@ export async function runHundredK(ctx: BenchContext): Promise<HundredKRun[]> {
     await fleet.close();
     await redis.dispose();
   }
+}
+
+/**
+ * Starts watching CPU time: the server's process tree, the generators', and the machine's
+ * (/proc/stat). The function returned reads them again and gives what was used meanwhile.
+ */
+function watchCpu(serverPid: number, generatorPids: readonly number[]): () => BroadcastCpu {
+  const generatorTicks = () => generatorPids.reduce((sum, pid) => sum + treeCpuTicks(pid), 0);
+  const from = now();
+  const serverBefore = treeCpuTicks(serverPid);
+  const generatorsBefore = generatorTicks();
+  const machineBefore = machineCpuTicks();
+  return () => {
+    const seconds = (now() - from) / 1000;
+    const machine = machineCpuTicks();
+    const total = machine.total - machineBefore.total;
+    const percentOf = (ticks: number) => (total === 0 ? 0 : (ticks / total) * 100);
+    return {
+      seconds,
+      cores: cpus().length,
+      serverCores: (treeCpuTicks(serverPid) - serverBefore) / ticksPerSecond / seconds,
+      generatorCores: (generatorTicks() - generatorsBefore) / ticksPerSecond / seconds,
+      userPercent: percentOf(machine.user - machineBefore.user),
+      systemPercent: percentOf(machine.system - machineBefore.system),
+      interruptPercent: percentOf(machine.interrupts - machineBefore.interrupts),
+      idlePercent: percentOf(machine.idle - machineBefore.idle),
+    };
+  };
 }

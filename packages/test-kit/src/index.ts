@@ -12,6 +12,8 @@ export {
   startTimeOf,
   treeCpuTicks,
   treeRssBytes,
+  machineCpuTicks,
+  type MachineCpuTicks,
 } from "./processes/proc.ts";
 export { clusterWorkers, isRunning, killRef, type ProcessRef } from "./processes/workers.ts";
 export { uniquePrefix, withRedis, answersPing, readStream, type RedisConnection, type StreamEntry } from "./redis/commands.ts";

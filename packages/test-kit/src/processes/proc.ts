@@ -116,3 +116,30 @@ export function treeCpuTicks(pid: number): number {
   }
   return total;
 }
+
+/** The machine's CPU time so far, all cores together, in clock ticks, as the first line of /proc/stat counts it. */
+export interface MachineCpuTicks {
+  /** user and nice */
+  user: number;
+  system: number;
+  /** Interrupts and softirqs: on loopback, much of TCP's receiving happens here. */
+  interrupts: number;
+  /** idle and iowait */
+  idle: number;
+  /** Everything above, steal included. */
+  total: number;
+}
+
+export function machineCpuTicks(): MachineCpuTicks {
+  const line = read("/proc/stat")?.split("\n", 1)[0] ?? "";
+  const [label, ...fields] = line.trim().split(/\s+/);
+  if (label !== "cpu") throw new Error("/proc/stat has no cpu line");
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+  return {
+    user: user + nice,
+    system,
+    interrupts: irq + softirq,
+    idle: idle + iowait,
+    total: user + nice + system + idle + iowait + irq + softirq + steal,
+  };
+}
