@@ -7,14 +7,13 @@ import type { ChatAppOptions } from "./create-app.ts";
 
 /**
  * The app's options that come from the configuration: who may connect, packet size,
- * connections per process and per user, output per connection, the heartbeat, how often
- * presence is refreshed.
+ * connections per process and per user, output per connection, the heartbeat.
  */
 export const appOptionsOf = (
   config: Config,
 ): Pick<
   ChatAppOptions,
-  "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections" | "maxBufferedBytes" | "heartbeat" | "presenceRefreshMs"
+  "authenticate" | "cors" | "maxPayloadBytes" | "maxConnections" | "maxUserConnections" | "maxBufferedBytes" | "heartbeat"
 > => ({
   ...accessOptions(config),
   maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
@@ -22,7 +21,6 @@ export const appOptionsOf = (
   maxUserConnections: config.MAX_CONNECTIONS_PER_USER,
   maxBufferedBytes: config.MAX_BUFFERED_BYTES,
   heartbeat: { pingInterval: config.PING_INTERVAL_MS, pingTimeout: config.PING_TIMEOUT_MS },
-  presenceRefreshMs: config.PRESENCE_REFRESH_MS,
 });
 
 /** How long a dead process's sessions last, and how often each process refreshes its own: PRESENCE_TTL_MS, PRESENCE_REFRESH_MS. */

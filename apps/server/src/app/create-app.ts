@@ -48,8 +48,6 @@ export interface ChatAppOptions {
   maxBufferedBytes?: number;
   /** Engine.IO's heartbeat: how often each connection is pinged, and how long it has to answer; unset, Engine.IO's defaults. */
   heartbeat?: Pick<ServerOptions, "pingInterval" | "pingTimeout">;
-  /** How often this process refreshes its presence and sweeps that of dead processes (PRESENCE_REFRESH_MS); unset, 5 s. */
-  presenceRefreshMs?: number;
 }
 
 /**
@@ -69,7 +67,6 @@ export function createChatApp(
     maxUserConnections,
     maxBufferedBytes,
     heartbeat,
-    presenceRefreshMs,
   }: ChatAppOptions = {},
 ): ChatApp {
   const io: ChatServer = new Server(httpServer, {
@@ -94,7 +91,7 @@ export function createChatApp(
   };
   const handlers = new Map(events.map((event) => [event, defineHandler(event, actions[event], context)] as const));
   const handshakeRefusals = createRefusalLog(log, { what: "handshakes" });
-  const stopPresence = keepPresence(io, presence, log, presenceRefreshMs);
+  const stopPresence = keepPresence(io, presence, log);
   // Quiet connections' rate buckets go even when no event comes to sweep them on its way.
   const bucketSweeper = setInterval(() => {
     deps.limiter.sweep();

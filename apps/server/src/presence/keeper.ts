@@ -2,7 +2,7 @@ import type { ChatServer } from "../app/chat-socket.ts";
 import type { Log } from "../logging/log.ts";
 import { announced } from "./notices.ts";
 import { chatRoomOf } from "../app/rooms.ts";
-import { defaultPresenceRefreshMs, onlineScope, type PresenceSession, type PresenceStore } from "./presence-store.ts";
+import { onlineScope, type PresenceSession, type PresenceStore } from "./presence-store.ts";
 
 /**
  * This process's sessions: one in the whole service per connection, one per chat room it is
@@ -23,10 +23,10 @@ function* sessionsOf(io: ChatServer): Generator<PresenceSession> {
 
 /**
  * Keeps this process's sessions alive in the presence store and announces the users of
- * processes that died: every `refreshMs` (PRESENCE_REFRESH_MS), refresh (the process's beat),
- * then sweep.
+ * processes that died: every `presence.refreshMs` (PRESENCE_REFRESH_MS), refresh (the
+ * process's beat), then sweep.
  */
-export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log, refreshMs = defaultPresenceRefreshMs): () => void {
+export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log): () => void {
   let failing = false;
   // A tick that outlasts the interval (Redis slow or away) is not joined by another.
   let running = false;
@@ -50,7 +50,7 @@ export function keepPresence(io: ChatServer, presence: PresenceStore, log: Log, 
       running = false;
     }
   };
-  const timer = setInterval(() => void tick(), refreshMs);
+  const timer = setInterval(() => void tick(), presence.refreshMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -1,5 +1,6 @@
 import type { UserName } from "@chat/protocol";
 import {
+  defaultPresenceRefreshMs,
   onlineScope,
   type Admission,
   type PresenceExpiry,
@@ -11,6 +12,8 @@ import {
 
 /** Presence for the single process: nothing can die behind its back, so nothing expires. */
 export class MemoryPresenceStore implements PresenceStore {
+  /** One process: nothing to refresh or sweep, so the keeper's ticks cost nothing whatever this is. */
+  readonly refreshMs = defaultPresenceRefreshMs;
   /** scope -> user -> socket ids */
   readonly #scopes = new Map<PresenceScope, Map<UserName, Set<string>>>();
 

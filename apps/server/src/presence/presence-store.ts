@@ -42,6 +42,8 @@ export type Admission = { admitted: true } | { admitted: false; held: number };
  * refresh, at the next sweep of any other process.
  */
 export interface PresenceStore {
+  /** How often the keeper refreshes this store and sweeps through it (PRESENCE_REFRESH_MS). */
+  readonly refreshMs: number;
   /** Adds the session; news when the user was not present in the scope before. */
   enter(session: PresenceSession): Promise<PresenceShift>;
   /**

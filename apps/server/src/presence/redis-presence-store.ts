@@ -82,6 +82,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly #guard: RequestGuard;
   readonly #timeoutMs: number;
   readonly #ttlMs: number;
+  readonly refreshMs: number;
   #process = newProcessId();
   /** Whether this process is in the list of processes (its first session put it there). */
   #listed = false;
@@ -109,6 +110,7 @@ export class RedisPresenceStore implements PresenceStore {
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
     this.#ttlMs = ttlMs;
+    this.refreshMs = refreshMs;
     this.#guard = guardRequests(redis, timeoutMs);
     // The client is connected by now: each "ready" from here on is a return after an outage.
     redis.on("ready", () => {
