@@ -209,7 +209,6 @@ export interface FaultRun {
 /** The 100,000-connection scenario (or as many as asked for), against the project alone. */
 export interface BroadcastCpu {
   seconds: number;
-  cores: number;
   serverCores: number;
   generatorCores: number;
   userPercent: number;

@@ -442,7 +442,6 @@ function hundredK(figures: { bytesPerConnection?: number; p99?: number; lost?: n
       latencyMs: { p50: 300, p90: 700, p99: figures.p99 ?? 900, max: 1200 },
       cpu: {
         seconds: 12.5,
-        cores: 2,
         serverCores: 1.04,
         generatorCores: 0.67,
         userPercent: 64.6,

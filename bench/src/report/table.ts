@@ -243,7 +243,7 @@ function hundredKSection(result: BenchResult): string | null {
     ["broadcast: delivered, lost", `${count(broadcast.delivered)}, ${count(broadcast.lost)}`],
     ["broadcast latency p50 / p99 / max", `${ms(broadcast.latencyMs.p50)} / ${ms(broadcast.latencyMs.p99)} / ${ms(broadcast.latencyMs.max)} ms`],
     [
-      `broadcast: cores used by the server, the generators (of ${count(broadcast.cpu.cores)}, over ${seconds(broadcast.cpu.seconds)} s)`,
+      `broadcast: cores used by the server, the generators (of ${count(result.machine.cpus)}, over ${seconds(broadcast.cpu.seconds)} s)`,
       `${fraction(broadcast.cpu.serverCores)}, ${fraction(broadcast.cpu.generatorCores)}`,
     ],
     [

@@ -4,7 +4,6 @@ import type { BenchContext } from "../context.ts";
 import { Fleet } from "../generator/fleet.ts";
 import type { ClientSpec } from "../generator/wire.ts";
 import { latencyOf, mergeHistograms } from "../histogram.ts";
-import { cpus } from "node:os";
 import type { BroadcastCpu, HundredKRun } from "../results.ts";
 import { monitorRedis } from "../redis/monitor.ts";
 import { startTarget } from "../targets/targets.ts";
@@ -175,7 +174,6 @@ function watchCpu(serverPid: number, generatorPids: readonly number[]): () => Br
     const percentOf = (ticks: number) => (total === 0 ? 0 : (ticks / total) * 100);
     return {
       seconds,
-      cores: cpus().length,
       serverCores: (treeCpuTicks(serverPid) - serverBefore) / ticksPerSecond / seconds,
       generatorCores: (generatorTicks() - generatorsBefore) / ticksPerSecond / seconds,
       userPercent: percentOf(machine.user - machineBefore.user),

@@ -36,7 +36,6 @@ export class EngineClient {
       port: options.port,
       path: "/socket.io/?EIO=4&transport=websocket",
       localAddress: options.localAddress,
-      onOpen: () => undefined,
       onText: (text) => this.#session.receive(text),
       onClose: (reason, code) => this.#session.fail(code === undefined ? `${reason} before connecting` : `closed (${code}) before connecting`),
     });

@@ -55,7 +55,7 @@ export interface FrameSocketOptions {
   /** The loopback address the socket binds to. */
   localAddress?: string;
   /** The upgrade was answered 101 with the right accept key. */
-  onOpen(): void;
+  onOpen?(): void;
   /** One whole text message (fragments joined). */
   onText(text: string): void;
   /** The connection failed or closed; called once. `code` is the close frame's status, if one came. */
@@ -176,7 +176,7 @@ export class FrameSocket {
         start = at + 10;
       }
       if ((second & 0x80) !== 0) {
-        this.#fail("the server sent a masked frame");
+        this.#closed("the server sent a masked frame");
         return;
       }
       if (data.length - start < size) break;
@@ -189,11 +189,11 @@ export class FrameSocket {
   #upgraded(head: string): boolean {
     const accept = createHash("sha1").update(this.#key + acceptSuffix).digest("base64");
     if (!head.startsWith("HTTP/1.1 101 ") || !head.toLowerCase().includes(`\r\nsec-websocket-accept: ${accept.toLowerCase()}`)) {
-      this.#fail(`upgrade refused: ${head.split("\r\n", 1)[0] ?? ""}`);
+      this.#closed(`upgrade refused: ${head.split("\r\n", 1)[0] ?? ""}`);
       return false;
     }
     this.#state = "open";
-    this.#options.onOpen();
+    this.#options.onOpen?.();
     return true;
   }
 
@@ -228,9 +228,5 @@ export class FrameSocket {
         // Binary messages and pongs: Engine.IO's text protocol sends neither here.
         return;
     }
-  }
-
-  #fail(reason: string): void {
-    this.#closed(reason);
   }
 }
